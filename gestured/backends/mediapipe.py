@@ -1,0 +1,119 @@
+"""MediaPipe Tasks HandLandmarker as a keypoint backend (the default)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gestured.backends import BackendError, Mode
+from gestured.hand import Hand, Handedness
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "hand_landmarker"
+
+
+def _person_handedness(label: str, mirrored: bool) -> Handedness:
+    """The person's own hand from MediaPipe's label.
+
+    The Tasks HandLandmarker (0.10.15 and later) labels an unmirrored frame with the
+    person's own hand (`right-frontal.jpg`, a right palm, comes back "Right"); the old
+    `mp.solutions` API assumed a mirrored selfie instead. A mirrored frame swaps sides.
+    """
+    label = label.lower()
+    if label not in ("left", "right"):
+        return "unknown"
+    if not mirrored:
+        return label  # type: ignore[return-value]
+    return "left" if label == "right" else "right"
+
+
+class MediaPipeBackend:
+    """HandLandmarker in VIDEO mode (tracking, for streams) or IMAGE mode (stills)."""
+
+    name = "mediapipe"
+
+    def __init__(
+        self,
+        mode: Mode = "video",
+        num_hands: int = 1,
+        model_path: str | Path | None = None,
+        offline: bool = False,
+        mirrored: bool = False,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        **_ignored: Any,
+    ) -> None:
+        try:
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions, vision
+        except ImportError as error:
+            raise BackendError(
+                f"mediapipe is not installed ({error}): run `python -m pip install mediapipe`"
+            ) from error
+        if model_path is None:
+            from gestured.models import ensure_model
+
+            model_path = ensure_model(MODEL_NAME, offline=offline)
+        self._mp = mp
+        self.mode = mode
+        self.mirrored = mirrored
+        running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
+        options = vision.HandLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=running_mode,
+            num_hands=num_hands,
+            min_hand_detection_confidence=min_detection_confidence,
+            min_hand_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            self._landmarker: Any = vision.HandLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as error:
+            raise BackendError(
+                f"cannot load {model_path}: {error}; run `gestured models verify`"
+            ) from error
+        self._last_timestamp_ms = -1
+
+    def detect(self, frame_bgr: np.ndarray, timestamp_ms: int | None = None) -> list[Hand]:
+        height, width = frame_bgr.shape[:2]
+        rgb = np.ascontiguousarray(frame_bgr[:, :, ::-1])
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        if self.mode == "video":
+            # The graph rejects timestamps that do not increase.
+            stamp = self._last_timestamp_ms + 1 if timestamp_ms is None else int(timestamp_ms)
+            stamp = max(stamp, self._last_timestamp_ms + 1)
+            self._last_timestamp_ms = stamp
+            result = self._landmarker.detect_for_video(image, stamp)
+        else:
+            result = self._landmarker.detect(image)
+        hands = []
+        for landmarks, categories in zip(result.hand_landmarks, result.handedness):
+            points = np.array([(point.x, point.y, point.z) for point in landmarks], dtype=np.float32)
+            category = categories[0]
+            hands.append(
+                Hand(
+                    keypoints=points[:, :2] * np.array([width, height], dtype=np.float32),
+                    normalized=points[:, :2].copy(),
+                    depth=points[:, 2].copy(),
+                    handedness=_person_handedness(category.category_name, self.mirrored),
+                    score=float(category.score),
+                )
+            )
+        hands.sort(key=lambda hand: hand.score, reverse=True)
+        return hands
+
+    def close(self) -> None:
+        landmarker, self._landmarker = self._landmarker, None
+        if landmarker is not None:
+            landmarker.close()
+
+    def __enter__(self) -> "MediaPipeBackend":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,80 @@
+"""Command line: `gestured [run] ...` and its subcommands.
+
+Each subcommand lives in its own module with two functions,
+`configure(parser: argparse.ArgumentParser) -> None` and `main(args: argparse.Namespace) -> int`,
+and is imported only when it is the one asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from gestured import __version__
+from gestured.errors import GesturedError
+
+# command -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("gestured.commands.run", "run the daemon (the default command)"),
+    "check": ("gestured.commands.check", "validate a gestures.yaml and exit"),
+    "models": ("gestured.commands.models", "list, fetch and verify model files"),
+    "record": ("gestured.commands.record", "capture keypoints of one gesture into a dataset"),
+    "train": ("gestured.commands.train", "train a classifier from recorded datasets"),
+    "eval": ("gestured.commands.eval", "measure backend + classifier on labelled images"),
+    "bench": ("gestured.commands.bench", "time each pipeline stage"),
+    "service": ("gestured.commands.service", "install or remove the systemd user service"),
+}
+DEFAULT_COMMAND = "run"
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """`gestured --dry-run` means `gestured run --dry-run`."""
+    top_level = {"-h", "--help", "--version"}
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in top_level):
+        return [DEFAULT_COMMAND, *argv]
+    return argv
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser; only `command`'s module is imported to fill its options."""
+    parser = argparse.ArgumentParser(
+        prog="gestured",
+        description="Webcam hand-gesture daemon. With no command it runs the daemon.",
+    )
+    parser.add_argument("--version", action="version", version=f"gestured {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+        subparser.add_argument(
+            "--log-level",
+            default="info",
+            choices=["debug", "info", "warning", "error"],
+            help="how much to log on stderr (default: info)",
+        )
+        if name == command:
+            importlib.import_module(module_name).configure(subparser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    command = arguments[0] if arguments and arguments[0] in COMMANDS else None
+    args = build_parser(command).parse_args(arguments)
+    if args.command is None:
+        return 0
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="gestured: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.main(args) or 0)
+    except GesturedError as error:
+        print(f"gestured: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

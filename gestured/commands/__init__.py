@@ -1,0 +1,1 @@
+"""One module per `gestured` subcommand, each with `configure(parser)` and `main(args) -> int`."""

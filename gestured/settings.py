@@ -1,0 +1,65 @@
+"""What a loaded gestures.yaml means, as plain frozen data.
+
+`gestured.config` turns a YAML file into a `Settings` (validating it); the daemon,
+debouncer and action runner read only these classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+HandFilter = Literal["left", "right", "any"]
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    """Press a combination such as ("ctrl", "alt", "t") or a media key such as ("play_pause",)."""
+
+    keys: tuple[str, ...]
+    kind: Literal["key"] = "key"
+
+
+@dataclass(frozen=True)
+class TypeAction:
+    """Type a string as if on the keyboard."""
+
+    text: str
+    kind: Literal["type"] = "type"
+
+
+@dataclass(frozen=True)
+class ShellAction:
+    """Run a command: argv list, run without a shell unless `use_shell`."""
+
+    argv: tuple[str, ...]
+    use_shell: bool = False
+    timeout: float = 10.0
+    kind: Literal["shell"] = "shell"
+
+
+Action = KeyAction | TypeAction | ShellAction
+
+
+@dataclass(frozen=True)
+class Binding:
+    gesture: str
+    action: Action
+    hold: float  # seconds the gesture must be held before it fires
+    threshold: float  # minimum classifier confidence
+    release: float  # seconds away from the gesture before it may fire again
+    repeat: float | None = None  # fire again every N seconds while held
+    hand: HandFilter = "any"
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str = "mediapipe"
+    camera: str = "0"  # camera index, /dev/videoN, video file or image folder
+    model: str | None = None  # classifier path; None is the shipped default
+    threshold: float = 0.7
+    hold: float = 0.25
+    release: float = 0.3
+    num_hands: int = 1
+    mirrored: bool = False
+    bindings: tuple[Binding, ...] = field(default_factory=tuple)
