@@ -7,17 +7,27 @@ import sys
 from pathlib import Path
 
 APP = "gestured"
+_PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+
+
+def _checkout_root() -> Path | None:
+    """The source checkout gestured runs from (editable install), or None when installed."""
+    if (_PACKAGE_PARENT / "pyproject.toml").is_file() and (_PACKAGE_PARENT / "config").is_dir():
+        return _PACKAGE_PARENT
+    return None
+
+
+def shipped_path(*parts: str) -> Path:
+    """A file shipped beside the package: the checkout's copy, else the one under <prefix>/share."""
+    root = _checkout_root()
+    if root is not None:
+        return root.joinpath(*parts)
+    return Path(sys.prefix, "share", APP).joinpath(*parts)
 
 
 def shipped_models_dir() -> Path:
-    """The models that ship with gestured: the checkout's models/, else the installed copy.
-
-    pyproject installs models/ as data files under <prefix>/share/gestured/models.
-    """
-    checkout = Path(__file__).resolve().parent.parent / "models"
-    if checkout.is_dir():
-        return checkout
-    return Path(sys.prefix) / "share" / APP / "models"
+    """The models that ship with gestured (pyproject installs models/ under <prefix>/share/gestured)."""
+    return shipped_path("models")
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -52,3 +62,8 @@ def model_dir() -> Path:
 
 def user_config_file() -> Path:
     return config_dir() / "gestures.yaml"
+
+
+def shipped_config_file() -> Path:
+    """The documented default gestures.yaml (installed under <prefix>/share/gestured/config)."""
+    return shipped_path("config", "gestures.yaml")
