@@ -1,0 +1,183 @@
+"""gestures.yaml text -> validated `Settings`, or every problem as `file:line: path: message`.
+
+`parse_config` is pure (text in, Settings out); `read_config` adds the file system:
+the permission check, reading, and where relative model paths point.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+from pydantic import ValidationError
+
+from gestured import paths
+from gestured.config.errors import ConfigError
+from gestured.config.marks import LineIndex, dotted, index_lines
+from gestured.config.messages import schema_problems
+from gestured.config.permissions import check_permissions
+from gestured.config.rules import BUILTIN_GESTURES, Problem, binding_problems
+from gestured.config.schema import BindingModel, ConfigModel
+from gestured.errors import GesturedError
+from gestured.keynames import parse_combo
+from gestured.settings import Action, Binding, KeyAction, Settings, ShellAction, TypeAction
+
+logger = logging.getLogger(__name__)
+
+# Known gesture labels, or a hook given the configured model path (None: the shipped model)
+# that returns that classifier's labels, raising GesturedError when it cannot load it.
+Labels = Iterable[str] | Callable[[str | None], Iterable[str]] | None
+
+
+def default_config_path() -> Path:
+    """The user's gestures.yaml if it exists, else the shipped documented default."""
+    user_file = paths.user_config_file()
+    return user_file if user_file.exists() else paths.shipped_config_file()
+
+
+def is_shipped_default(path: Path) -> bool:
+    """True for the default that ships with gestured (trusted: it sits beside the code)."""
+    try:
+        return path.resolve() == paths.shipped_config_file().resolve()
+    except OSError:
+        return False
+
+
+def load_settings(path: Path, *, labels: Labels = None) -> Settings:
+    """Read, check and validate a gestures.yaml; notes (empty file, shipped default) are logged.
+
+    Raises ConfigError with every problem (permissions, syntax, schema).
+    """
+    settings, notes = read_config(path, labels=labels)
+    for note in notes:
+        logger.info("%s", note)
+    return settings
+
+
+def read_config(path: Path, *, labels: Labels = None) -> tuple[Settings, list[str]]:
+    """Like load_settings, returning the notes instead of logging them."""
+    path = Path(path)
+    notes: list[str] = []
+    if is_shipped_default(path):
+        notes.append(f"using the shipped default {path} "
+                     f"(`gestured check --init` copies it to {paths.user_config_file()} to edit)")
+    else:
+        check_permissions(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ConfigError([f"{path}: cannot read: {reason}"]) from None
+    settings, parse_notes = parse_config(text, str(path), labels=labels, base_dir=path.parent)
+    return settings, notes + parse_notes
+
+
+def parse_config(text: str, source: str, *, labels: Labels = None,
+                 base_dir: Path | None = None) -> tuple[Settings, list[str]]:
+    """YAML text -> (Settings, notes). `source` names the file in messages.
+
+    Relative `model` paths are taken from `base_dir`. Raises ConfigError listing every
+    problem, sorted by line.
+    """
+    data, index = _compose(text, source)
+    if data is None:
+        return Settings(), [f"{source} is empty: using the default settings, with no bindings"]
+    if not isinstance(data, dict):
+        raise ConfigError([f"{source}:1: the file must be a mapping (backend: ..., bindings: ...)"])
+    model_path = _resolve_model(data.get("model"), base_dir)
+    problems, gestures = _known_gestures(labels, model_path)
+    problems += binding_problems(data.get("bindings"), gestures)
+    try:
+        config = ConfigModel.model_validate(data)
+    except ValidationError as error:
+        problems += schema_problems(error)
+    if problems or index.duplicates:
+        raise ConfigError(_format(problems, index, source))
+    return _to_settings(config, model_path), []
+
+
+def _compose(text: str, source: str) -> tuple[Any, LineIndex]:
+    """Parse once: the node tree gives the lines, the same loader builds the data."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        return data, index_lines(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = str(error.problem)
+        if problem.startswith("but ") and error.context:  # "but found another document"
+            problem = f"{error.context}, {problem}"
+        raise ConfigError([f"{source}:{line}: YAML syntax error: {problem}"]) from None
+    finally:
+        loader.dispose()
+
+
+def _resolve_model(value: Any, base_dir: Path | None) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    model = Path(os.path.expanduser(value))
+    return str(model if model.is_absolute() or base_dir is None else base_dir / model)
+
+
+def _known_gestures(labels: Labels, model_path: str | None) -> tuple[list[Problem], set[str]]:
+    if not callable(labels):
+        return [], set(BUILTIN_GESTURES) | set(labels or ())
+    try:
+        return [], set(BUILTIN_GESTURES) | set(labels(model_path))
+    except GesturedError as error:
+        return [(("model",), str(error))], set(BUILTIN_GESTURES)
+
+
+def _format(problems: list[Problem], index: LineIndex, source: str) -> list[str]:
+    located = [(index.line_of(path), position, dotted(path), message)
+               for position, (path, message) in enumerate(problems)]
+    located += [(line, -1, dotted(path), f"duplicate key (first at line {first}): keep one")
+                for path, line, first in index.duplicates]
+    located.sort()
+    lines = [f"{source}:{line}: {where}: {message}" for line, _, where, message in located]
+    return list(dict.fromkeys(lines))
+
+
+def _to_settings(config: ConfigModel, model_path: str | None) -> Settings:
+    bindings = tuple(_to_binding(str(name), entry, config) for name, entry in config.bindings.items())
+    return Settings(
+        backend=config.backend, camera=config.camera, model=model_path,
+        threshold=config.threshold, hold=config.hold, release=config.release,
+        num_hands=config.num_hands, mirrored=config.mirrored, bindings=bindings,
+    )
+
+
+def _to_binding(gesture: str, entry: BindingModel, config: ConfigModel) -> Binding:
+    def pick(value: Any, fallback: Any) -> Any:
+        return fallback if value is None else value
+
+    return Binding(
+        gesture=gesture, action=_to_action(entry),
+        hold=pick(entry.hold, config.hold), threshold=pick(entry.threshold, config.threshold),
+        release=pick(entry.release, config.release), repeat=entry.repeat,
+        hand=pick(entry.hand, "any"),
+    )
+
+
+def _to_action(entry: BindingModel) -> Action:
+    if entry.key is not None:
+        return KeyAction(keys=parse_combo(entry.key))
+    if entry.type is not None:
+        return TypeAction(text=entry.type)
+    use_shell = bool(entry.use_shell)
+    if use_shell:
+        # One string: subprocess runs argv[0] with /bin/sh -c when use_shell is set.
+        argv: tuple[str, ...] = (str(entry.shell),)
+    elif isinstance(entry.shell, str):
+        argv = tuple(shlex.split(entry.shell))
+    else:
+        argv = tuple(entry.shell)
+    if entry.timeout is None:
+        return ShellAction(argv=argv, use_shell=use_shell)
+    return ShellAction(argv=argv, use_shell=use_shell, timeout=entry.timeout)

@@ -1,0 +1,136 @@
+"""The shape of gestures.yaml as pydantic v2 models (strict types, unknown keys refused).
+
+Defaults come from `gestured.settings.Settings`, so the dataclass stays the single
+source of truth. Rules pydantic cannot express per field (one action per binding,
+known gesture names) live in `gestured.config.rules`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from gestured.keynames import InvalidComboError, parse_combo
+from gestured.settings import Settings
+
+_DEFAULTS = Settings()
+DEFAULT_SHELL_TIMEOUT = 10.0
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("gestured", message)
+
+
+def _check_combo(text: str) -> str:
+    try:
+        parse_combo(text)
+    except InvalidComboError as error:
+        raise _fail(str(error)) from None
+    return text
+
+
+def _check_backend(name: str) -> str:
+    from gestured.backends import BACKENDS  # the registry, not the runtimes
+
+    if name not in BACKENDS:
+        raise _fail(f"unknown backend {name!r}: choose one of {', '.join(sorted(BACKENDS))}")
+    return name
+
+
+def _camera_text(value: Any) -> Any:
+    # `camera: 0` is an index; keep every spelling as the string the source opener takes.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _check_shell(value: Any) -> str | list[str]:
+    """A command string (split later with shlex) or an argv list; numbers become text."""
+    if isinstance(value, str):
+        return _non_empty(value)
+    if not isinstance(value, list):
+        raise _fail(f"must be a command string or a list of arguments, not {describe_value(value)}")
+    if not value:
+        raise _fail("is an empty list: give the program and its arguments")
+    return [_argv_item(position, item) for position, item in enumerate(value)]
+
+
+def _argv_item(position: int, value: Any) -> str:
+    # `shell: [sleep, 5]` is natural YAML; numbers become the text the user wrote.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise _fail(f"argument {position + 1} must be text, not {describe_value(value)}: quote it")
+
+
+def describe_value(value: Any) -> str:
+    """How a YAML value reads in a message: `true`, `null`, `a list`, `'text'`, `5`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _empty_mapping(value: Any) -> Any:
+    # `bindings:` with every line commented out reads as null.
+    return {} if value is None else value
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise _fail("is empty")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_non_empty)]
+Combo = Annotated[str, AfterValidator(_check_combo)]
+ShellCommand = Annotated[Any, AfterValidator(_check_shell)]
+Seconds = Annotated[float, Field(ge=0)]
+Confidence = Annotated[float, Field(ge=0, le=1)]
+
+
+class BindingModel(BaseModel):
+    """One `bindings.<gesture>` entry: one action plus optional timing overrides."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    key: Combo | None = None
+    type: Text | None = None
+    shell: ShellCommand = None
+    use_shell: bool | None = None
+    timeout: Annotated[float, Field(gt=0)] | None = None
+    hold: Seconds | None = None
+    threshold: Confidence | None = None
+    release: Seconds | None = None
+    repeat: Annotated[float, Field(gt=0)] | None = None
+    hand: Literal["left", "right", "any"] | None = None
+
+
+Bindings = Annotated[dict[str, Annotated[BindingModel, BeforeValidator(_empty_mapping)]],
+                     BeforeValidator(_empty_mapping)]
+
+
+class ConfigModel(BaseModel):
+    """The whole file: global settings, then `bindings`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    backend: Annotated[str, AfterValidator(_check_backend)] = _DEFAULTS.backend
+    camera: Annotated[Text, BeforeValidator(_camera_text)] = _DEFAULTS.camera
+    model: Text | None = _DEFAULTS.model
+    threshold: Confidence = _DEFAULTS.threshold
+    hold: Seconds = _DEFAULTS.hold
+    release: Seconds = _DEFAULTS.release
+    num_hands: Annotated[int, Field(ge=1, le=4)] = _DEFAULTS.num_hands
+    mirrored: bool = _DEFAULTS.mirrored
+    bindings: Bindings = Field(default_factory=dict)
+
+
+TOP_LEVEL_KEYS: tuple[str, ...] = tuple(ConfigModel.model_fields)
+BINDING_KEYS: tuple[str, ...] = tuple(BindingModel.model_fields)
