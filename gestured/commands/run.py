@@ -1,0 +1,200 @@
+"""`gestured run` (the default command): build the pipeline in one place and run it.
+
+Everything that can fail at start (configuration, classifier, source, backend, lock,
+preview window) is built before the loop starts, in that order, so a failure gives
+one line and leaves nothing half-started. `--dry-run` only swaps the executor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from gestured.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Video files are shrunk into the mode cameras are asked for, so a file run sees what a
+# camera run would (and what `gestured bench` measures).
+CAMERA_MODE = (640, 480)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true",
+                        help="run everything but the actions: print what would fire")
+    parser.add_argument("--source", metavar="SOURCE",
+                        help="camera index (0), /dev/videoN, a video file or an image folder "
+                             "(default: `camera:` in gestures.yaml)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="gestures.yaml to use (default: ~/.config/gestured/gestures.yaml, "
+                             "else the shipped default)")
+    parser.add_argument("--backend", metavar="NAME", help="keypoint backend (default: from gestures.yaml)")
+    parser.add_argument("--json", action="store_true", help="print each fired gesture as one JSON line")
+    parser.add_argument("--show", action="store_true",
+                        help="open a preview window: skeleton, gesture, confidence, what fired")
+    parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    parser.add_argument("--offline", action="store_true", help="never download model files")
+    parser.add_argument("--realtime", action="store_true",
+                        help="play video files and folders at their own frame rate, as a camera would")
+    parser.add_argument("--fps", type=float, default=10.0, help="frame rate of an image folder (default: 10)")
+    parser.add_argument("--no-idle", action="store_true",
+                        help="run the keypoint backend on every frame, even when nothing moves")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Build config -> classifier -> source -> backend -> executor -> Daemon and run it.
+
+    Returns 0 after a clean stop. Raises GesturedError (printed as one line by the CLI)
+    for a broken config, a missing model, an unknown backend, an unreadable source, a
+    second instance or a missing display for --show.
+    """
+    from gestured.config import default_config_path
+
+    config_path = Path(args.config).expanduser() if args.config else default_config_path()
+    settings, classifier = load_configuration(config_path)
+    with contextlib.ExitStack() as stack:
+        daemon = build_daemon(args, settings, classifier, config_path, stack)
+        from gestured.service import install_signal_handlers
+
+        if threading.current_thread() is threading.main_thread():
+            stack.callback(install_signal_handlers(daemon))
+        return daemon.run()
+
+
+class ClassifierLabels:
+    """The `labels` hook for load_settings: loads (once) the classifier a config names."""
+
+    def __init__(self) -> None:
+        self.classifiers: dict[str | None, Any] = {}
+
+    def classifier(self, model: str | None) -> Any:
+        from gestured.classifier import load_classifier
+
+        if model not in self.classifiers:
+            self.classifiers[model] = load_classifier(model)
+        return self.classifiers[model]
+
+    def __call__(self, model: str | None) -> tuple[str, ...]:
+        return self.classifier(model).labels
+
+
+def load_configuration(config_path: Path) -> tuple[Settings, Any]:
+    """The validated settings and their classifier (its labels check the bindings' gestures).
+
+    Raises ConfigError (every problem) or ModelFormatError (missing or damaged model).
+    """
+    from gestured.config import load_settings
+
+    labels = ClassifierLabels()
+    settings = load_settings(config_path, labels=labels)
+    return settings, labels.classifier(settings.model)
+
+
+def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, config_path: Path,
+                 stack: contextlib.ExitStack) -> Any:
+    """Wire source, backend, executor, reloader, preview and clock into a Daemon.
+
+    Everything opened is registered on `stack`, so a failure part way releases it.
+    """
+    from gestured.actions import ActionExecutor, DryRunExecutor
+    from gestured.backends import create_backend
+    from gestured.daemon import Daemon
+    from gestured.events import event_writer
+    from gestured.service import InstanceLock
+    from gestured.sources import open_source
+
+    clock = time.monotonic
+    epoch = clock()
+    spec = args.source or settings.camera
+
+    def new_source() -> Any:
+        return open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock, epoch=epoch, fit=CAMERA_MODE)
+
+    first_source = new_source()
+    stack.callback(first_source.close)
+    if first_source.is_live or not args.dry_run:
+        stack.enter_context(InstanceLock())
+    preview = None
+    if args.show:
+        from gestured.preview import PreviewWindow
+
+        preview = PreviewWindow()
+        stack.callback(preview.close)
+    backend = create_backend(args.backend or settings.backend, mode="video", num_hands=settings.num_hands,
+                             offline=args.offline, mirrored=settings.mirrored)
+    stack.callback(backend.close)
+    reloader = stack.enter_context(contextlib.closing(open_reloader(config_path, settings)))
+    return Daemon(
+        open_source=_first_then_new(first_source, new_source),
+        backend=backend,
+        classifier=classifier,
+        executor=DryRunExecutor() if args.dry_run else ActionExecutor(),
+        settings=settings,
+        on_event=event_writer(args.json),
+        clock=clock,
+        reloader=reloader,
+        preview=preview,
+        gate=None if args.no_idle else _motion_gate(),
+        max_frames=args.max_frames,
+    )
+
+
+def _first_then_new(first: Any, factory: Callable[[], Any]) -> Callable[[], Any]:
+    """A source factory that hands out the already-opened source once, then new ones."""
+    pending = [first]
+
+    def next_source() -> Any:
+        return pending.pop() if pending else factory()
+
+    return next_source
+
+
+def _motion_gate() -> Any:
+    from gestured.motion import MotionGate
+
+    return MotionGate()
+
+
+class WatcherReloader:
+    """gestured.reload.ConfigWatcher behind the Daemon's Reloader protocol.
+
+    The watcher's thread hands new settings over by assigning one attribute; the loop
+    takes them with poll(). A broken file is logged by the watcher and changes nothing.
+    """
+
+    def __init__(self, config_path: Path, settings: Settings) -> None:
+        from functools import partial
+
+        from gestured.config import load_settings
+        from gestured.reload import ConfigWatcher
+
+        self._pending: Settings | None = None
+        self.watcher = ConfigWatcher(
+            config_path, self._changed, lambda _error: None,
+            loader=partial(load_settings, labels=ClassifierLabels()), settings=settings,
+        )
+
+    def _changed(self, settings: Settings) -> None:
+        self._pending = settings
+
+    def poll(self) -> Settings | None:
+        settings, self._pending = self._pending, None
+        return settings
+
+    def reload_now(self) -> None:
+        self.watcher.reload_now()
+
+    def close(self) -> None:
+        self.watcher.stop()
+
+
+def open_reloader(config_path: Path, settings: Settings) -> WatcherReloader:
+    """Start hot reload of `config_path`; the watcher is stopped by the returned object's close()."""
+    reloader = WatcherReloader(config_path, settings)
+    reloader.watcher.start()
+    return reloader

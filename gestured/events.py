@@ -1,0 +1,58 @@
+"""Fired-gesture events: one record per fire, written as a JSON line or a readable line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass
+from typing import Callable, TextIO
+
+
+@dataclass(frozen=True)
+class GestureEvent:
+    """One fired gesture.
+
+    t: seconds (media time for files, since start for cameras); frame: frame index;
+    action: short description or None when the binding has no action; executed: False
+    in dry run; held: seconds the gesture had been held when it fired; repeat: a repeat fire.
+    """
+
+    gesture: str
+    confidence: float
+    hand: str
+    t: float
+    frame: int
+    action: str | None
+    executed: bool
+    held: float = 0.0
+    repeat: bool = False
+
+    def to_json(self) -> str:
+        """One JSON object on one line (confidence and times rounded for reading)."""
+        record = asdict(self)
+        record["confidence"] = round(self.confidence, 4)
+        record["t"] = round(self.t, 4)
+        record["held"] = round(self.held, 4)
+        return json.dumps(record, separators=(", ", ": "))
+
+    def to_text(self) -> str:
+        """A readable line, e.g. `12.34s frame 203: thumbs_up (right, 0.97) -> key play_pause`."""
+        action = self.action or "no action"
+        if not self.executed:
+            action = f"would run {action} (dry run)" if self.action else action
+        repeat = " [repeat]" if self.repeat else ""
+        return (
+            f"{self.t:7.2f}s frame {self.frame}: {self.gesture}{repeat} "
+            f"({self.hand}, {self.confidence:.2f}) -> {action}"
+        )
+
+
+def event_writer(as_json: bool, stream: TextIO | None = None) -> Callable[[GestureEvent], None]:
+    """A function that writes each event as one line to `stream` (stdout) and flushes it."""
+
+    def write(event: GestureEvent) -> None:
+        output = stream or sys.stdout
+        output.write((event.to_json() if as_json else event.to_text()) + "\n")
+        output.flush()
+
+    return write

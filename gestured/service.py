@@ -1,0 +1,111 @@
+"""Running as a service: one instance per user (a lock file holding its PID) and signals.
+
+SIGTERM and SIGINT stop the daemon cleanly, SIGHUP reloads gestures.yaml, SIGUSR1
+pauses or resumes (the camera is released while paused).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Callable, Protocol
+
+from gestured.errors import GesturedError
+from gestured.paths import runtime_dir
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAME = "gestured.lock"
+
+
+class AlreadyRunning(GesturedError):
+    """Another gestured holds the lock."""
+
+
+class InstanceLock:
+    """An exclusive flock on a file in the runtime directory; the file holds the owner's PID.
+
+    The kernel drops the lock when the process dies, so a crash leaves no stale lock.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or runtime_dir() / LOCK_NAME
+        self._file: object | None = None
+
+    def acquire(self) -> "InstanceLock":
+        """Take the lock and write our PID. Raises AlreadyRunning naming the PID that holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle = open(self.path, "a+", encoding="ascii")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise AlreadyRunning(
+                f"another gestured is already running (PID {holder}, lock {self.path}): "
+                f"stop it first (`systemctl --user stop gestured` or `kill {holder}`)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+        return self
+
+    def release(self) -> None:
+        """Drop the lock (the file stays: unlinking a locked file races with a new owner)."""
+        handle, self._file = self._file, None
+        if handle is not None:
+            handle.truncate(0)  # type: ignore[attr-defined]
+            handle.close()  # type: ignore[attr-defined]
+
+    def __enter__(self) -> "InstanceLock":
+        return self.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
+
+
+class Controllable(Protocol):
+    """What signals act on (the Daemon); each call must be safe from a signal handler."""
+
+    def stop(self) -> None: ...
+
+    def request_reload(self) -> None: ...
+
+    def toggle_pause(self) -> None: ...
+
+
+def install_signal_handlers(target: Controllable) -> Callable[[], None]:
+    """Route SIGTERM/SIGINT -> stop, SIGHUP -> reload, SIGUSR1 -> pause/resume.
+
+    Must run on the main thread. Returns a function that restores the previous handlers.
+    """
+    routes: dict[signal.Signals, Callable[[], None]] = {
+        signal.SIGTERM: target.stop,
+        signal.SIGINT: target.stop,
+        signal.SIGHUP: target.request_reload,
+        signal.SIGUSR1: target.toggle_pause,
+    }
+    previous = {}
+    for signal_number, action in routes.items():
+        previous[signal_number] = signal.signal(signal_number, _handler(signal_number, action))
+
+    def restore() -> None:
+        for signal_number, handler in previous.items():
+            signal.signal(signal_number, handler)
+
+    return restore
+
+
+def _handler(signal_number: signal.Signals, action: Callable[[], None]) -> Callable[[int, FrameType | None], None]:
+    def handle(_number: int, _frame: FrameType | None) -> None:
+        logger.debug("received %s", signal_number.name)
+        action()
+
+    return handle

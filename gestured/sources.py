@@ -1,0 +1,257 @@
+"""Frame sources: a camera, a video file or a folder of images, as an iterable of `Frame`.
+
+Files and folders play at media time (timestamp = index / fps), as fast as the CPU allows
+unless `realtime` asks for the file's own pace. Cameras live in `gestured.camera`: opened
+in a worker thread with a timeout, retried with backoff, captured in their own thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol
+
+import numpy as np
+
+from gestured.errors import GesturedError
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+DEFAULT_FOLDER_FPS = 10.0
+FALLBACK_VIDEO_FPS = 30.0
+CAMERA_OPTIONS = ("open_timeout", "read_timeout", "width", "height", "fourcc", "backoff", "sleep", "clock",
+                  "epoch", "capture_factory")
+
+
+class SourceError(GesturedError):
+    """A source cannot be opened: the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One BGR image with its time in seconds (media time for files, since start for cameras)."""
+
+    image: np.ndarray
+    timestamp: float
+    index: int
+
+
+class FrameSource(Protocol):
+    """Frames in order.
+
+    Optional, where a source offers them: `interrupt()` makes a blocked iteration return
+    soon (signal-safe); `set_frame_filter(want)` installs `want(timestamp) -> bool`,
+    asked before each frame is decoded: False skips the frame undecoded (the idle gate).
+    """
+
+    name: str
+    is_live: bool
+
+    def __iter__(self) -> Iterator[Frame]: ...
+
+    def close(self) -> None: ...
+
+
+FrameFilter = Callable[[float], bool]
+
+
+def _want_all(_timestamp: float) -> bool:
+    return True
+
+
+class _Pacer:
+    """In real time, holds each frame back until its media time and drops frames that are
+    already more than one frame late (as a camera keeping only its newest frame would)."""
+
+    def __init__(self, realtime: bool, clock: Callable[[], float], wait: Callable[[float], Any]) -> None:
+        self.realtime = realtime
+        self._clock = clock
+        self._wait = wait
+        self._start: float | None = None
+
+    def pace(self, timestamp: float, period: float) -> bool:
+        """Wait for `timestamp`; False when the frame is too late to be worth decoding."""
+        if not self.realtime:
+            return True
+        if self._start is None:
+            self._start = self._clock() - timestamp
+        delay = self._start + timestamp - self._clock()
+        if delay > 0:
+            self._wait(delay)
+        return delay > -period
+
+
+class VideoFileSource:
+    """A video file decoded frame by frame; timestamp = frame index / the file's fps.
+
+    realtime: hold each frame back until its media time (clock, sleep: for tests; the
+    default sleep returns early on interrupt()). fit: (width, height) to shrink larger
+    frames into, aspect kept, as a camera asked for that mode would deliver them.
+    Raises SourceError when the file cannot be decoded.
+    """
+
+    is_live = False
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        realtime: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] | None = None,
+        fit: tuple[int, int] | None = None,
+    ) -> None:
+        import cv2
+
+        self.name = str(path)
+        self.fit = fit
+        self._capture = cv2.VideoCapture(str(path))
+        if not self._capture.isOpened():
+            self._capture.release()
+            raise SourceError(f"cannot decode video file {path}: is it a video OpenCV can read?")
+        fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps if math.isfinite(fps) and fps > 0 else FALLBACK_VIDEO_FPS
+        self._want: FrameFilter = _want_all
+        self._stop = threading.Event()
+        self._pacer = _Pacer(realtime, clock, sleep or self._stop.wait)
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        period = 1.0 / self.fps
+        while not self._stop.is_set() and self._capture is not None:
+            if not self._capture.grab():
+                return
+            timestamp = index / self.fps
+            if self._pacer.pace(timestamp, period) and self._want(timestamp):
+                ok, image = self._capture.retrieve()
+                if not ok:
+                    return
+                yield Frame(image=fit_into(image, self.fit), timestamp=timestamp, index=index)
+            index += 1
+
+    def set_frame_filter(self, want: FrameFilter | None) -> None:
+        """Ask `want(timestamp)` before decoding each frame; False skips it (grab only)."""
+        self._want = want or _want_all
+
+    def interrupt(self) -> None:
+        """Make iteration stop at the next frame (safe from a signal handler)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        capture, self._capture = self._capture, None
+        if capture is not None:
+            capture.release()
+
+
+class ImageFolderSource:
+    """The images of a folder in name order, played at `fps` (timestamp = index / fps).
+
+    Unreadable images are skipped with a warning. Raises SourceError for a folder with no images.
+    """
+
+    is_live = False
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        fps: float = DEFAULT_FOLDER_FPS,
+        realtime: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] | None = None,
+    ) -> None:
+        if fps <= 0:
+            raise SourceError(f"image folder fps must be positive, got {fps}")
+        self.name = str(path)
+        self.fps = fps
+        self.paths = sorted(
+            entry for entry in Path(path).iterdir() if entry.suffix.lower() in IMAGE_SUFFIXES
+        )
+        if not self.paths:
+            raise SourceError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}")
+        self._want: FrameFilter = _want_all
+        self._stop = threading.Event()
+        self._pacer = _Pacer(realtime, clock, sleep or self._stop.wait)
+
+    def __iter__(self) -> Iterator[Frame]:
+        import cv2
+
+        for index, image_path in enumerate(self.paths):
+            if self._stop.is_set():
+                return
+            timestamp = index / self.fps
+            if not (self._pacer.pace(timestamp, 1.0 / self.fps) and self._want(timestamp)):
+                continue
+            image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
+            if image is None:
+                logger.warning("skipping unreadable image %s", image_path)
+                continue
+            yield Frame(image=image, timestamp=timestamp, index=index)
+
+    def set_frame_filter(self, want: FrameFilter | None) -> None:
+        """Ask `want(timestamp)` before reading each image; False skips it."""
+        self._want = want or _want_all
+
+    def interrupt(self) -> None:
+        """Make iteration stop at the next frame (safe from a signal handler)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+def fit_into(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    """`image` shrunk to fit within size = (width, height), aspect kept; as is when it fits."""
+    if size is None:
+        return image
+    height, width = image.shape[:2]
+    scale = min(size[0] / width, size[1] / height)
+    if scale >= 1.0:
+        return image
+    import cv2
+
+    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, new_size, interpolation=cv2.INTER_AREA)
+
+
+def camera_device(spec: str) -> int | str | None:
+    """The OpenCV device for a camera spec ("0" -> 0, "/dev/video2" -> "/dev/video2"), else None."""
+    text = spec.strip()
+    if text.isdigit():
+        return int(text)
+    if text.startswith("/dev/video"):
+        return text
+    return None
+
+
+def open_source(spec: str, *, realtime: bool = False, **options: Any) -> FrameSource:
+    """Open a camera index ("0"), a /dev/videoN, a video file or an image folder.
+
+    options: `fps` for folders; `fit` (width, height) for video files; `clock` for files
+    and folders; for cameras any of CAMERA_OPTIONS (see gestured.camera.CameraSource). A camera is opened lazily, on first
+    iteration, and retried there; a file or folder is opened now.
+    Raises SourceError for a path that does not exist or cannot be read.
+    """
+    device = camera_device(str(spec))
+    if device is not None:
+        from gestured.camera import CameraSource
+
+        camera_options = {key: value for key, value in options.items() if key in CAMERA_OPTIONS}
+        return CameraSource(device, **camera_options)
+    path = Path(spec).expanduser()
+    clock = options.get("clock", time.monotonic)
+    if path.is_dir():
+        fps = options.get("fps") or DEFAULT_FOLDER_FPS
+        return ImageFolderSource(path, fps=fps, realtime=realtime, clock=clock)
+    if path.is_file():
+        return VideoFileSource(path, realtime=realtime, clock=clock, fit=options.get("fit"))
+    raise SourceError(
+        f"no camera, video file or image folder named {spec!r}: "
+        "give a camera index (0), /dev/videoN, a video file or a folder of images"
+    )
