@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -14,6 +17,30 @@ from gestured.hand import Hand, Handedness
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "hand_landmarker"
+
+
+@contextlib.contextmanager
+def _native_stderr_to_debug() -> Iterator[None]:
+    """Send what MediaPipe's C++ side prints to fd 2 (LiteRT INFO lines, glog warnings) to DEBUG.
+
+    Environment variables such as GLOG_minloglevel do not silence them, and a daemon's
+    stderr is the user's journal. Only used around start-up, first frame and close.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().decode("utf-8", "replace").splitlines():
+                logger.debug("mediapipe: %s", line)
 
 
 def _person_handedness(label: str, mirrored: bool) -> Handedness:
@@ -49,6 +76,7 @@ class MediaPipeBackend:
         **_ignored: Any,
     ) -> None:
         try:
+            import cv2
             import mediapipe as mp
             from mediapipe.tasks.python import BaseOptions, vision
         except ImportError as error:
@@ -60,6 +88,7 @@ class MediaPipeBackend:
 
             model_path = ensure_model(MODEL_NAME, offline=offline)
         self._mp = mp
+        self._cv2 = cv2
         self.mode = mode
         self.mirrored = mirrored
         running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
@@ -72,25 +101,38 @@ class MediaPipeBackend:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            self._landmarker: Any = vision.HandLandmarker.create_from_options(options)
+            with _native_stderr_to_debug():
+                self._landmarker: Any = vision.HandLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise BackendError(
-                f"cannot load {model_path}: {error}; run `gestured models verify`"
+                f"cannot load {model_path}: {reason}; run `gestured models verify`"
             ) from error
         self._last_timestamp_ms = -1
+        self._first_call = True
 
     def detect(self, frame_bgr: np.ndarray, timestamp_ms: int | None = None) -> list[Hand]:
         height, width = frame_bgr.shape[:2]
-        rgb = np.ascontiguousarray(frame_bgr[:, :, ::-1])
+        rgb = self._cv2.cvtColor(frame_bgr, self._cv2.COLOR_BGR2RGB)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        if self._first_call:
+            self._first_call = False
+            with _native_stderr_to_debug():
+                result = self._run(image, timestamp_ms)
+        else:
+            result = self._run(image, timestamp_ms)
+        return self._hands(result, width, height)
+
+    def _run(self, image: Any, timestamp_ms: int | None) -> Any:
         if self.mode == "video":
             # The graph rejects timestamps that do not increase.
             stamp = self._last_timestamp_ms + 1 if timestamp_ms is None else int(timestamp_ms)
             stamp = max(stamp, self._last_timestamp_ms + 1)
             self._last_timestamp_ms = stamp
-            result = self._landmarker.detect_for_video(image, stamp)
-        else:
-            result = self._landmarker.detect(image)
+            return self._landmarker.detect_for_video(image, stamp)
+        return self._landmarker.detect(image)
+
+    def _hands(self, result: Any, width: int, height: int) -> list[Hand]:
         hands = []
         for landmarks, categories in zip(result.hand_landmarks, result.handedness):
             points = np.array([(point.x, point.y, point.z) for point in landmarks], dtype=np.float32)
@@ -110,7 +152,8 @@ class MediaPipeBackend:
     def close(self) -> None:
         landmarker, self._landmarker = self._landmarker, None
         if landmarker is not None:
-            landmarker.close()
+            with _native_stderr_to_debug():
+                landmarker.close()
 
     def __enter__(self) -> "MediaPipeBackend":
         return self
