@@ -1,0 +1,153 @@
+"""`gestured eval --images DIR`: measure backend + classifier on labelled still images.
+
+DIR holds one subfolder per label (`DIR/thumbs_up/*.jpg`, `DIR/none/...`; symlinks are
+followed). Each image goes through the backend in IMAGE mode with the tiled second pass
+(`gestured.stills.detect_still`), the labelled hand is picked (`pick_hand`) and
+classified; an image where no hand is found counts as predicted `none`. The report gives
+every metric twice: over all images, and over the images where a hand was detected.
+Folders whose label the model doesn't know are listed and left out of the metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from gestured.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
+from gestured.classifier import LABELS, NONE_LABEL, GestureClassifier, load_classifier
+from gestured.errors import GesturedError
+from gestured.metrics import evaluation_report, format_metrics, plot_confusion
+from gestured.sources import IMAGE_SUFFIXES
+from gestured.stills import detect_still, pick_hand
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--images", type=Path, required=True, metavar="DIR",
+                        help="folder with one subfolder of images per label")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    parser.add_argument("--plot", type=Path, metavar="FILE.png",
+                        help="also draw the confusion matrix into a PNG (needs gestured[plot])")
+    parser.add_argument("--model", type=Path, default=None, metavar="PATH",
+                        help="classifier (PATH.npz + PATH.json; default: the shipped model)")
+    parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=sorted(BACKENDS),
+                        help=f"keypoint backend (default: {DEFAULT_BACKEND})")
+    parser.add_argument("--offline", action="store_true", help="never download the backend's model")
+
+
+def labelled_images(folder: Path) -> list[tuple[str, Path]]:
+    """(label, path) of every image in `folder`'s subfolders, sorted; symlinks followed.
+
+    Raises GesturedError when `folder` is not a folder or holds no labelled images.
+    """
+    if not folder.is_dir():
+        raise GesturedError(f"{folder} is not a folder: give --images a folder with one subfolder per label")
+    images = [
+        (label_folder.name, path)
+        for label_folder in sorted(folder.iterdir()) if label_folder.is_dir()
+        for path in sorted(label_folder.iterdir())
+        if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
+    ]
+    if not images:
+        raise GesturedError(f"no images in the subfolders of {folder}: "
+                            "put each label's images in DIR/LABEL/ (e.g. DIR/thumbs_up/1.jpg)")
+    return images
+
+
+def predict_image(backend: KeypointBackend, classifier: GestureClassifier, image: np.ndarray) -> tuple[str, bool]:
+    """(predicted label, whether a hand was found); no hand -> ("none", False)."""
+    height, width = image.shape[:2]
+    hand = pick_hand(detect_still(backend, image), (width, height))
+    if hand is None:
+        return NONE_LABEL, False
+    return classifier.classify(hand).label, True
+
+
+def evaluate(
+    images: list[tuple[str, Path]],
+    backend: KeypointBackend,
+    classifier: GestureClassifier,
+    read_image: Callable[[Path], np.ndarray | None],
+    on_image: Callable[[int, int], None] = lambda done, total: None,
+) -> dict[str, Any]:
+    """evaluation_report(...) over `images`, plus "unknown_labels" (label -> image count,
+    left out) and "unreadable" (paths read_image returned None for, left out)."""
+    known = set(classifier.labels) | {NONE_LABEL}
+    unknown = Counter(label for label, _ in images if label not in known)
+    kept = [(label, path) for label, path in images if label in known]
+    if not kept:
+        raise GesturedError(f"no folder names a label the model knows ({', '.join(sorted(known))}); "
+                            f"found {', '.join(sorted(unknown))}")
+    true, predicted, detected, unreadable = [], [], [], []
+    for done, (label, path) in enumerate(kept, start=1):
+        image = read_image(path)
+        if image is None:
+            unreadable.append(str(path))
+            continue
+        guess, found = predict_image(backend, classifier, image)
+        true.append(label)
+        predicted.append(guess)
+        detected.append(found)
+        on_image(done, len(kept))
+    report = evaluation_report(true, predicted, detected, preferred=(*LABELS, *classifier.labels))
+    report["unknown_labels"] = dict(sorted(unknown.items()))
+    report["unreadable"] = unreadable
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The text `gestured eval` prints without --json."""
+    lines = [f"model: {report['model']}"]
+    for label, count in report["unknown_labels"].items():
+        lines.append(f"skipped {label}/ ({count} images): label not known to the model")
+    for path in report["unreadable"]:
+        lines.append(f"skipped unreadable image {path}")
+    detected = report["detected_only"]["images"]
+    lines.append(f"images: {report['images']}; hand detected in {detected} "
+                 f"(detection rate {report['detection_rate']:.4f})")
+    lines.append("detection rate by label: " + ", ".join(
+        f"{label} {values['detection_rate']:.3f}"
+        for label, values in report["per_class"].items() if values["support"]
+    ))
+    lines += ["", format_metrics(report, "All images (no hand counts as `none`):"), ""]
+    lines.append(format_metrics(report["detected_only"], f"Images where a hand was detected ({detected}):"))
+    return "\n".join(lines)
+
+
+def _read_image(path: Path) -> np.ndarray | None:
+    import cv2
+
+    return cv2.imread(str(path), cv2.IMREAD_COLOR)
+
+
+def _progress(stream: Any) -> Callable[[int, int], None]:
+    if not stream.isatty():
+        return lambda done, total: None
+    return lambda done, total: print(f"\reval: {done}/{total} images\033[K", end="", file=stream, flush=True)
+
+
+def main(args: argparse.Namespace) -> int:
+    classifier = load_classifier(args.model)
+    images = labelled_images(args.images.expanduser())
+    if args.plot is not None and args.plot.suffix.lower() != ".png":
+        raise GesturedError(f"--plot {args.plot}: give a file name ending in .png")
+    backend = create_backend(args.backend, mode="image", num_hands=2, offline=args.offline)
+    try:
+        report = evaluate(images, backend, classifier, _read_image, _progress(sys.stderr))
+    finally:
+        backend.close()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    report["model"] = str(args.model) if args.model else "shipped default"
+    report["backend"] = args.backend
+    if args.plot is not None:
+        title = (f"balanced accuracy {report['balanced_accuracy']:.3f} (detected only "
+                 f"{report['detected_only']['balanced_accuracy']:.3f}), detection {report['detection_rate']:.3f}")
+        plot_confusion(report, args.plot, title=title)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0

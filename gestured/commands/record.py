@@ -1,0 +1,179 @@
+"""`gestured record LABEL --source SRC`: capture keypoints of one gesture into a dataset file.
+
+A camera or a video runs the backend in VIDEO mode (tracking); an image folder runs it in
+IMAGE mode with the tiled second pass of `gestured.stills` and keeps the labelled hand
+(`pick_hand`). Frames without a hand are counted and skipped. Ctrl-C stops the capture
+and keeps what was taken. The file is DIR/LABEL-<timestamp>.npz (schema: gestured.dataset).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, TextIO
+
+import numpy as np
+
+from gestured.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
+from gestured.dataset import Dataset, save_dataset
+from gestured.errors import GesturedError
+from gestured.hand import Hand
+from gestured.paths import data_dir
+from gestured.sources import FrameSource, ImageFolderSource, open_source
+from gestured.stills import detect_still, pick_hand
+
+LABEL_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+LIVE_MAX_SAMPLES = 200  # default for cameras; files and folders run to their end
+# Samples this close in (media) time share a group, so cross-validation keeps
+# near-identical neighbouring frames on one side.
+GROUP_SECONDS = 2.0
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("label", help="the gesture's name, e.g. thumbs_up, none or one of your own")
+    parser.add_argument("--source", required=True,
+                        help="camera index (0), /dev/videoN, a video file or a folder of images")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="folder for the dataset file (default: ~/.local/share/gestured/datasets)")
+    parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=sorted(BACKENDS),
+                        help=f"keypoint backend (default: {DEFAULT_BACKEND})")
+    parser.add_argument("--max-samples", type=int, default=None, metavar="N",
+                        help=f"stop after N samples (default: {LIVE_MAX_SAMPLES} from a camera, "
+                             "all from a file or folder; 0: no limit)")
+    parser.add_argument("--every", type=int, default=1, metavar="N",
+                        help="use every Nth frame (default: 1; 3 gives more varied samples from a camera)")
+    parser.add_argument("--format", choices=("npz", "csv"), default="npz", help="file format (default: npz)")
+    parser.add_argument("--offline", action="store_true", help="never download the backend's model")
+
+
+@dataclass
+class Recorder:
+    """Accumulates the samples of one recording session (pure; no I/O)."""
+
+    label: str
+    session: str
+    frames: int = 0
+    missed: int = 0
+    rows: list[tuple[np.ndarray, str, tuple[int, int], str, str]] = field(default_factory=list)
+
+    @property
+    def samples(self) -> int:
+        return len(self.rows)
+
+    def add(self, hand: Hand | None, frame_size: tuple[int, int], source: str, timestamp: float) -> None:
+        """Count one frame; keep `hand` as a sample unless None (no hand in the frame)."""
+        self.frames += 1
+        if hand is None:
+            self.missed += 1
+            return
+        group = f"{self.session}:{int(timestamp // GROUP_SECONDS)}"
+        self.rows.append((hand.keypoints, hand.handedness, frame_size, source, group))
+
+    def dataset(self) -> Dataset:
+        if not self.rows:
+            return Dataset.empty()
+        keypoints, handedness, sizes, sources, groups = zip(*self.rows)
+        return Dataset(np.stack(keypoints), np.full(len(self.rows), self.label), np.array(handedness),
+                       np.array(sizes), np.array(sources), np.array(groups))
+
+    def status(self) -> str:
+        return (f"{self.label}: {self.samples} samples from {self.frames} frames "
+                f"({self.missed} without a hand)")
+
+
+def capture(
+    source: FrameSource,
+    backend: KeypointBackend,
+    recorder: Recorder,
+    *,
+    still: bool,
+    every: int = 1,
+    max_samples: int = 0,
+    on_frame: Callable[[Recorder], None] = lambda recorder: None,
+) -> bool:
+    """Feed every `every`th frame of `source` through `backend` into `recorder`.
+
+    still: IMAGE-mode detection with the tiled second pass (image folders), else VIDEO mode.
+    Stops at the end of the source or after `max_samples` samples (0: no limit).
+    Returns False when stopped by Ctrl-C (what was captured stays in `recorder`), else True.
+    """
+    paths = source.paths if isinstance(source, ImageFolderSource) else None
+    try:
+        for frame in source:
+            if frame.index % every:
+                continue
+            height, width = frame.image.shape[:2]
+            if still:
+                hands = detect_still(backend, frame.image)
+            else:
+                hands = backend.detect(frame.image, int(round(frame.timestamp * 1000)))
+            name = str(paths[frame.index]) if paths else f"{source.name}#{frame.index}"
+            recorder.add(pick_hand(hands, (width, height)), (width, height), name, frame.timestamp)
+            on_frame(recorder)
+            if max_samples and recorder.samples >= max_samples:
+                break
+    except KeyboardInterrupt:
+        return False
+    return True
+
+
+def output_path(folder: Path, label: str, suffix: str, now: datetime) -> Path:
+    """folder/LABEL-YYYYmmdd-HHMMSS.suffix, with -2, -3... if that name is taken."""
+    stem = f"{label}-{now:%Y%m%d-%H%M%S}"
+    path = folder / f"{stem}.{suffix}"
+    number = 2
+    while path.exists():
+        path = folder / f"{stem}-{number}.{suffix}"
+        number += 1
+    return path
+
+
+def _live_counter(stream: TextIO) -> Callable[[Recorder], None]:
+    if not stream.isatty():
+        return lambda recorder: None
+    return lambda recorder: print(f"\r{recorder.status()}\033[K", end="", file=stream, flush=True)
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Raises GesturedError for a label that can't name a file or gesture, or bad counts."""
+    if not LABEL_PATTERN.fullmatch(args.label):
+        raise GesturedError(f"label {args.label!r}: use letters, digits, _ and - "
+                            "(it names the file and the gesture in gestures.yaml)")
+    if args.every < 1 or (args.max_samples is not None and args.max_samples < 0):
+        raise GesturedError("--every must be 1 or more and --max-samples 0 or more")
+
+
+def main(args: argparse.Namespace) -> int:
+    check_arguments(args)
+    folder = (args.out or data_dir() / "datasets").expanduser()
+    path = output_path(folder, args.label, args.format, datetime.now())
+    source = open_source(args.source)
+    still = isinstance(source, ImageFolderSource)
+    limit = args.max_samples if args.max_samples is not None else (LIVE_MAX_SAMPLES if source.is_live else 0)
+    recorder = Recorder(args.label, session=path.stem)
+    if source.is_live:
+        print(f"recording {args.label!r} from {source.name}: show the gesture, move it around a little; "
+              f"stops after {limit or 'unlimited'} samples, Ctrl-C stops and saves", file=sys.stderr)
+    try:
+        backend = create_backend(args.backend, mode="image" if still else "video",
+                                 num_hands=2 if still else 1, offline=args.offline)
+        try:
+            finished = capture(source, backend, recorder, still=still, every=args.every,
+                               max_samples=limit, on_frame=_live_counter(sys.stderr))
+        finally:
+            backend.close()
+    finally:
+        source.close()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    stopped = "" if finished else " (stopped by Ctrl-C)"
+    if not recorder.samples:
+        raise GesturedError(f"no hand found in {recorder.frames} frames of {args.source}{stopped}: "
+                            "nothing saved; check the hand is in view and lit")
+    save_dataset(path, recorder.dataset())
+    print(f"recorded {recorder.status()}{stopped} -> {path}")
+    return 0

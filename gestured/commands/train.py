@@ -1,0 +1,209 @@
+"""`gestured train --data DIR... --out PATH`: train a gesture classifier from recorded datasets.
+
+Keypoints are turned into features here (`gestured.features.batch_features`), so datasets
+recorded under an older feature version still train. Cross-validation runs first (grouped
+by recording stretch where every label has two or more groups), then the model is trained
+on everything and saved as PATH.npz + PATH.json (see gestured.classifier). The user's
+samples are also added mirrored left-right (point_left and point_right swapped), as the
+shipped model's are, so a gesture recorded with one hand works with either.
+`--with-builtin` adds the user's samples to the built-in training set, so a new gesture
+joins the 8 built-in ones and `none`. `--recipe default` rebuilds the shipped model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gestured.classifier import NONE_LABEL, cross_validate, train_classifier
+from gestured.dataset import Dataset, dataset_files, load_dataset, load_datasets
+from gestured.errors import GesturedError
+from gestured.features import batch_features
+from gestured.paths import shipped_models_dir
+
+logger = logging.getLogger(__name__)
+
+RECIPES = ("default",)
+# The shipped model's training keypoints, in gestured.dataset's schema, beside the model.
+BUILTIN_DATASET = "gestures-training.npz"
+
+
+def layer_sizes(text: str) -> tuple[int, ...]:
+    """"64,32" -> (64, 32); raises argparse.ArgumentTypeError for anything else."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give hidden layer sizes like 64,32")
+    return sizes
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, nargs="+", action="extend", default=[], metavar="PATH",
+                        help="dataset files or folders of them (.npz/.csv from `gestured record`)")
+    parser.add_argument("--out", type=Path, required=True, metavar="PATH",
+                        help="where to save the model: writes PATH.npz and PATH.json")
+    parser.add_argument("--with-builtin", action="store_true",
+                        help="add your samples to the built-in training set (keeps the 8 gestures and none)")
+    parser.add_argument("--no-mirror", action="store_true",
+                        help="don't add left-right mirrored copies of your samples (they make either hand work)")
+    parser.add_argument("--hidden", type=layer_sizes, default=(64, 32), metavar="64,32",
+                        help="hidden layer sizes (default: 64,32)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds; 0 skips it (default: 5)")
+    parser.add_argument("--recipe", choices=RECIPES,
+                        help="rebuild a shipped model from the shared data instead (`default`)")
+    parser.add_argument("--shared-data", type=Path, default=None, metavar="DIR",
+                        help="with --recipe or --with-builtin: the shared data folder "
+                             "(default: ../shared/data of the checkout)")
+
+
+def default_shared_data() -> Path:
+    """$GESTURED_SHARED_DIR/data, else the `shared/data` folder beside the checkout."""
+    override = os.environ.get("GESTURED_SHARED_DIR")
+    root = Path(override) if override else Path(__file__).resolve().parents[3] / "shared"
+    return root / "data"
+
+
+def run_recipe(shared_data: Path, out: Path) -> dict[str, Any]:
+    """Call gestured.training.recipe.build_default_model; GesturedError if it can't run."""
+    try:
+        from gestured.training.recipe import build_default_model
+    except ImportError as error:
+        raise GesturedError(f"--recipe default is not available in this gestured ({error})") from error
+    if not shared_data.is_dir():
+        raise GesturedError(f"--recipe default reads the shared data set, not found at {shared_data}: "
+                            "pass --shared-data DIR")
+    return build_default_model(shared_data, out)
+
+
+def builtin_dataset(shared_data: Path) -> Dataset:
+    """The keypoints the shipped model was trained on.
+
+    models/gestures-training.npz when installed; else rebuilt from the shared data by the
+    default recipe (its photo keypoints are cached after the first run). Samples without
+    a group get one each. Raises GesturedError when neither is available.
+    """
+    path = shipped_models_dir() / BUILTIN_DATASET
+    if path.is_file():
+        dataset = load_dataset(path)
+    elif shared_data.is_dir():
+        logger.info("no %s: rebuilding the built-in training set from %s", path, shared_data)
+        dataset = _builtin_from_recipe(shared_data)
+    else:
+        raise GesturedError(f"--with-builtin: the built-in training set is neither installed ({path}) nor "
+                            f"buildable (no shared data at {shared_data}; pass --shared-data DIR)")
+    numbered = np.char.add("builtin:", np.arange(len(dataset)).astype(str))
+    dataset.group = np.where(dataset.group == "", numbered, dataset.group)
+    return dataset
+
+
+def _builtin_from_recipe(shared_data: Path) -> Dataset:
+    """The default recipe's final training samples (before features) as a Dataset."""
+    from gestured.training import recipe
+    from gestured.training.samples import balance, with_mirrors
+
+    settings = recipe.DEFAULT_RECIPE
+    photos = recipe.real_keypoints(shared_data.resolve(), settings, recipe.default_backend_factory)
+    raw = recipe.training_samples(shared_data.resolve(), settings, photos.samples("train"))
+    final = balance(with_mirrors(raw), settings.per_label, np.random.default_rng(settings.seed + 1))
+    count = len(final)
+    unknown = np.full(count, "unknown")
+    return Dataset(final.keypoints, final.labels, unknown, np.zeros((count, 2)), final.sources, np.full(count, ""))
+
+
+def without_degenerate(dataset: Dataset) -> Dataset:
+    """`dataset` without the hands whose features are all zero (collapsed or non-finite
+    keypoints): the models reserve that vector for `none`."""
+    usable = np.abs(batch_features(dataset.keypoints)).sum(axis=1) > 0
+    if not usable.all():
+        print(f"note: dropped {int((~usable).sum())} recorded samples whose keypoints are degenerate")
+    return dataset.select(usable)
+
+
+def training_data(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(features, labels, groups, or None when some sample has no group)."""
+    groups = dataset.group if (dataset.group != "").all() else None
+    return batch_features(dataset.keypoints), dataset.labels, groups
+
+
+def with_mirrored(dataset: Dataset) -> Dataset:
+    """`dataset` plus each sample mirrored left-right, in the same group (so a sample and
+    its mirror image never sit on both sides of a fold): either hand then shows the
+    gesture, as for the shipped model (see gestured.features). point_left and
+    point_right swap names when mirrored."""
+    from gestured.training.augment import mirror, mirror_labels
+
+    swapped_hands = {"left": "right", "right": "left"}
+    mirrored = Dataset(
+        mirror(dataset.keypoints),
+        mirror_labels(dataset.labels),
+        np.array([swapped_hands.get(hand, hand) for hand in dataset.handedness.tolist()]),
+        dataset.frame_size,
+        np.char.add(dataset.source, " (mirrored)"),
+        dataset.group,
+    )
+    return Dataset.concat([dataset, mirrored])
+
+
+def describe_counts(labels: np.ndarray) -> str:
+    names, counts = np.unique(labels, return_counts=True)
+    return ", ".join(f"{name} {count}" for name, count in zip(names, counts))
+
+
+def gather(args: argparse.Namespace) -> tuple[Dataset, list[str]]:
+    """The samples to train on (built-in first, then the user's, mirrored unless
+    --no-mirror) and the list of their sources for the model's metadata."""
+    if not args.data and not args.with_builtin:
+        raise GesturedError("nothing to train on: give --data DIR (recorded with `gestured record`)")
+    parts, sources = [], []
+    if args.with_builtin:
+        parts.append(builtin_dataset((args.shared_data or default_shared_data()).expanduser()))
+        sources.append(f"built-in training set ({BUILTIN_DATASET})")
+    if args.data:
+        recorded = without_degenerate(load_datasets(args.data))
+        parts.append(recorded if args.no_mirror else with_mirrored(recorded))
+        sources += [str(path) for path in dataset_files(args.data)]
+    return Dataset.concat(parts), sources
+
+
+def report_cross_validation(result: dict[str, Any]) -> dict[str, Any]:
+    """Print the cross-validation summary; returns what goes into the model's metadata."""
+    print(f"cross-validated accuracy {result['accuracy']:.4f}, balanced accuracy "
+          f"{result['balanced_accuracy']:.4f} ({result['method']})")
+    for label, values in result["per_class"].items():
+        print(f"  {label}: recall {values['recall']:.3f} of {values['support']}")
+    return {key: result[key] for key in ("method", "folds", "accuracy", "balanced_accuracy", "fold_accuracies")}
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.recipe:
+        if args.data or args.with_builtin:
+            raise GesturedError("--recipe rebuilds a shipped model from the shared data: drop --data/--with-builtin")
+        summary = run_recipe((args.shared_data or default_shared_data()).expanduser(), args.out)
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    dataset, sources = gather(args)
+    features, labels, groups = training_data(dataset)
+    print(f"training on {len(labels)} samples: {describe_counts(labels)}")
+    if NONE_LABEL not in labels:
+        print("note: no `none` samples, so this model can never say no; "
+              "add --with-builtin or record `gestured record none` of other poses")
+    metadata: dict[str, Any] = {"data_sources": sources, "with_builtin": args.with_builtin,
+                                "mirrored": not args.no_mirror}
+    if args.folds > 1:
+        metadata["cross_validation"] = report_cross_validation(
+            cross_validate(features, labels, groups, folds=args.folds, seed=args.seed, hidden_layers=args.hidden)
+        )
+    classifier = train_classifier(features, labels, hidden_layers=args.hidden, seed=args.seed, metadata=metadata)
+    base = classifier.save(args.out)
+    print(f"saved {base}.npz and {base}.json ({len(classifier.labels)} labels: {', '.join(classifier.labels)})")
+    print(f"use it: set `model: {base}` in gestures.yaml")
+    return 0
