@@ -108,15 +108,8 @@ def builtin_dataset(shared_data: Path) -> Dataset:
 def _builtin_from_recipe(shared_data: Path) -> Dataset:
     """The default recipe's final training samples (before features) as a Dataset."""
     from gestured.training import recipe
-    from gestured.training.samples import balance, with_mirrors
 
-    settings = recipe.DEFAULT_RECIPE
-    photos = recipe.real_keypoints(shared_data.resolve(), settings, recipe.default_backend_factory)
-    raw = recipe.training_samples(shared_data.resolve(), settings, photos.samples("train"))
-    final = balance(with_mirrors(raw), settings.per_label, np.random.default_rng(settings.seed + 1))
-    count = len(final)
-    unknown = np.full(count, "unknown")
-    return Dataset(final.keypoints, final.labels, unknown, np.zeros((count, 2)), final.sources, np.full(count, ""))
+    return recipe.as_dataset(recipe.final_samples(shared_data).final)
 
 
 def without_degenerate(dataset: Dataset) -> Dataset:

@@ -29,6 +29,7 @@ import numpy as np
 from gestured import features as feature_module
 from gestured.backends import KeypointBackend, create_backend
 from gestured.classifier import LABELS, GestureClassifier
+from gestured.dataset import Dataset, save_dataset
 from gestured.metrics import compute_metrics
 from gestured.stills import pick_hand
 from gestured.training import augment, extract, kinivi, procedural, real
@@ -237,7 +238,27 @@ def build_model(
     classifier.metadata["held_out"] = summary["held_out"]
     if out is not None:
         classifier.save(out)
+        save_dataset(training_set_path(out), as_dataset(final))
     return classifier, summary
+
+
+def training_set_path(model_path: Path) -> Path:
+    """Where a recipe model's training set goes: models/gestures -> models/gestures-training.npz.
+
+    `gestured train --with-builtin` adds a user's samples to it, so it ships beside the model.
+    """
+    model_path = Path(model_path)
+    stem = model_path.name.removesuffix(".npz").removesuffix(".json")
+    return model_path.with_name(f"{stem}-training.npz")
+
+
+def as_dataset(samples: Samples) -> Dataset:
+    """Training samples in the on-disk dataset schema (no handedness, frame size or groups)."""
+    count = len(samples)
+    return Dataset(
+        samples.keypoints, samples.labels, np.full(count, "unknown"), np.zeros((count, 2)),
+        samples.sources, np.full(count, ""),
+    )
 
 
 def build_default_model(shared_data: Path, out: Path) -> dict[str, Any]:

@@ -199,17 +199,20 @@ def test_train_with_builtin_adds_a_new_gesture(tmp_path: Path, shared_data: Path
     assert classifier.metadata["cross_validation"]["method"].startswith("grouped")
 
 
-def test_with_builtin_rebuilds_the_set_from_the_recipe(shared_data: Path) -> None:
-    """Without an installed set, the default recipe's own training samples are used."""
+def test_the_shipped_training_set_is_what_the_recipe_builds(shared_data: Path) -> None:
+    """models/gestures-training.npz (what --with-builtin adds to) is the recipe's own training set."""
+    from gestured.commands.train import _builtin_from_recipe
     from gestured.training import extract
 
     if not any((extract.cache_root() / extract.config_key("mediapipe")).glob("*/*.npz")):
         pytest.skip("keypoint cache is cold: building the built-in set would run MediaPipe on every "
                     "photo (minutes); `gestured train --recipe default` fills it")
-    if (shipped_models_dir() / BUILTIN_DATASET).is_file():
-        pytest.skip(f"models/{BUILTIN_DATASET} is installed, so the recipe is not used")
-    dataset = builtin_dataset(shared_data)
+    shipped = load_dataset(shipped_models_dir() / BUILTIN_DATASET)
+    rebuilt = _builtin_from_recipe(shared_data)
+    np.testing.assert_array_equal(rebuilt.keypoints, shipped.keypoints)
+    np.testing.assert_array_equal(rebuilt.labels, shipped.labels)
     metadata = load_classifier().metadata
-    assert len(dataset) == metadata["samples"]
-    assert dataset.label_counts() == metadata["sample_counts"]
+    assert len(shipped) == metadata["samples"]
+    assert shipped.label_counts() == metadata["sample_counts"]
+    dataset = builtin_dataset(shared_data)
     assert len(set(dataset.group.tolist())) == len(dataset)
