@@ -211,7 +211,7 @@ class Daemon:
 
     def apply_settings(self, settings: Settings) -> None:
         """Use new bindings now; settings that need a restart (backend, camera, model) are reported."""
-        for name in ("backend", "camera", "model", "num_hands", "mirrored"):
+        for name in ("backend", "camera", "model", "num_hands", "mirrored", "openpose"):
             if getattr(settings, name) != getattr(self.settings, name):
                 logger.warning("%s changed in the configuration: restart gestured to apply it", name)
         self.settings = settings

@@ -53,6 +53,15 @@ class Binding:
 
 
 @dataclass(frozen=True)
+class OpenPoseOptions:
+    """How the OpenPose backend trades accuracy for speed (see gestured/backends/openpose.py)."""
+
+    input_size: int = 160  # pixels of the square crop fed to the net, a multiple of 8
+    stage: int = 3  # stop after this refinement stage, 1 (fastest) to 6 (the full net)
+    region: str = "mediapipe"  # how the hand is found first: mediapipe, tracker, motion or full
+
+
+@dataclass(frozen=True)
 class Settings:
     backend: str = "mediapipe"
     camera: str = "0"  # camera index, /dev/videoN, video file or image folder
@@ -62,4 +71,14 @@ class Settings:
     release: float = 0.3
     num_hands: int = 1
     mirrored: bool = False
+    openpose: OpenPoseOptions = field(default_factory=OpenPoseOptions)
     bindings: tuple[Binding, ...] = field(default_factory=tuple)
+
+    def backend_options(self, backend: str | None = None) -> dict[str, object]:
+        """Keyword arguments for `create_backend(backend, ...)` beyond mode and offline."""
+        options: dict[str, object] = {"num_hands": self.num_hands, "mirrored": self.mirrored}
+        if (backend or self.backend) == "openpose":
+            options.update(
+                input_size=self.openpose.input_size, stage=self.openpose.stage, region=self.openpose.region
+            )
+        return options

@@ -88,6 +88,19 @@ BAD_FILES = [
                  id="bad-bool"),
     pytest.param(
         """
+        openpose:
+          input_size: 150
+          stage: 7
+          region: palm
+          speed: max
+        """,
+        ["2: openpose.input_size: must be a multiple of 8, got 150",
+         "3: openpose.stage: must be at most 6, not 7",
+         "4: openpose.region: unknown region finder 'palm': choose one of full, mediapipe, motion, tracker",
+         "5: openpose.speed: unknown setting: use one of input_size, stage, region"],
+        id="openpose-options"),
+    pytest.param(
+        """
         bindings:
           fist:
             key: mute
@@ -289,7 +302,7 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
         f"{path}:6: bindings.thumbs_upp: unknown gesture 'thumbs_upp' (did you mean 'thumbs_up'?)",
         f"{path}:10: bindings.ok.hand: must be 'left', 'right' or 'any', not 'both'",
         f"{path}:11: extra: unknown setting: use one of backend, camera, model, threshold, "
-        "hold, release, num_hands, mirrored, bindings",
+        "hold, release, num_hands, mirrored, openpose, bindings",
     ]
 
 
@@ -503,3 +516,19 @@ def test_symlinked_config_checks_the_real_file(tmp_path: Path) -> None:
     assert problems_of(link) == [
         f"{link}: refusing to load: the file {real} is writable by group or others (mode 0666); "
         f"run: chmod go-w {real}"]
+
+
+def test_openpose_options_reach_the_backend_only_for_openpose(tmp_path: Path) -> None:
+    path = write_config(tmp_path, """
+        backend: openpose
+        num_hands: 2
+        openpose:
+          input_size: 184
+          stage: 1
+          region: tracker
+        """)
+    settings = load_settings(path)
+    assert settings.backend_options() == {
+        "num_hands": 2, "mirrored": False, "input_size": 184, "stage": 1, "region": "tracker",
+    }
+    assert settings.backend_options("mediapipe") == {"num_hands": 2, "mirrored": False}

@@ -24,7 +24,7 @@ from gestured.config.rules import BUILTIN_GESTURES, Problem, binding_problems
 from gestured.config.schema import BindingModel, ConfigModel
 from gestured.errors import GesturedError
 from gestured.keynames import parse_combo
-from gestured.settings import Action, Binding, KeyAction, Settings, ShellAction, TypeAction
+from gestured.settings import Action, Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +150,7 @@ def _to_settings(config: ConfigModel, model_path: str | None) -> Settings:
         backend=config.backend, camera=config.camera, model=model_path,
         threshold=config.threshold, hold=config.hold, release=config.release,
         num_hands=config.num_hands, mirrored=config.mirrored, bindings=bindings,
+        openpose=OpenPoseOptions(**config.openpose.model_dump()),
     )
 
 

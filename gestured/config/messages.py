@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from gestured.config.marks import Path
 from gestured.config.rules import Problem
-from gestured.config.schema import BINDING_KEYS, TOP_LEVEL_KEYS, describe_value
+from gestured.config.schema import BINDING_KEYS, SECTION_KEYS, TOP_LEVEL_KEYS, describe_value
 
 _KINDS = {
     "float_type": "a number", "int_type": "a whole number", "bool_type": "true or false",
@@ -68,8 +68,12 @@ def _bound(context: dict[str, Any]) -> str:
 
 def unknown_setting(loc: Path) -> str:
     """`unknown setting (did you mean 'hold'?)` for a key the schema does not have."""
-    in_binding = len(loc) == 3 and loc[0] == "bindings"
-    known = BINDING_KEYS if in_binding else TOP_LEVEL_KEYS
+    if len(loc) == 3 and loc[0] == "bindings":
+        known = BINDING_KEYS
+    elif len(loc) == 2:
+        known = SECTION_KEYS.get(str(loc[0]), TOP_LEVEL_KEYS)
+    else:
+        known = TOP_LEVEL_KEYS
     close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
     if close:
         return f"unknown setting (did you mean {close[0]!r}?)"

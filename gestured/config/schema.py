@@ -116,6 +116,35 @@ Bindings = Annotated[dict[str, Annotated[BindingModel, BeforeValidator(_empty_ma
                      BeforeValidator(_empty_mapping)]
 
 
+def _check_region(name: str) -> str:
+    from gestured.backends.regions import REGION_FINDERS  # plain names; nothing loads here
+
+    if name not in REGION_FINDERS:
+        raise _fail(f"unknown region finder {name!r}: choose one of {', '.join(sorted(REGION_FINDERS))}")
+    return name
+
+
+def _check_input_size(size: int) -> int:
+    if size % 8:
+        raise _fail(f"must be a multiple of 8, got {size}")
+    return size
+
+
+_OPENPOSE_DEFAULTS = _DEFAULTS.openpose
+
+
+class OpenPoseModel(BaseModel):
+    """`openpose:`, read only when `backend: openpose`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    input_size: Annotated[int, Field(ge=64, le=512), AfterValidator(_check_input_size)] = (
+        _OPENPOSE_DEFAULTS.input_size
+    )
+    stage: Annotated[int, Field(ge=1, le=6)] = _OPENPOSE_DEFAULTS.stage
+    region: Annotated[str, AfterValidator(_check_region)] = _OPENPOSE_DEFAULTS.region
+
+
 class ConfigModel(BaseModel):
     """The whole file: global settings, then `bindings`."""
 
@@ -129,8 +158,11 @@ class ConfigModel(BaseModel):
     release: Seconds = _DEFAULTS.release
     num_hands: Annotated[int, Field(ge=1, le=4)] = _DEFAULTS.num_hands
     mirrored: bool = _DEFAULTS.mirrored
+    openpose: OpenPoseModel = Field(default_factory=OpenPoseModel)
     bindings: Bindings = Field(default_factory=dict)
 
 
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(ConfigModel.model_fields)
 BINDING_KEYS: tuple[str, ...] = tuple(BindingModel.model_fields)
+# Settings that are sections of their own: `openpose: {input_size: ...}`.
+SECTION_KEYS: dict[str, tuple[str, ...]] = {"openpose": tuple(OpenPoseModel.model_fields)}
