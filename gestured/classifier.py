@@ -22,13 +22,10 @@ every field is checked before use (`ModelFormatError`, one line saying what to d
 from __future__ import annotations
 
 import json
-import logging
 import os
 import tempfile
-import warnings
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence, Union
 
@@ -37,10 +34,8 @@ import numpy as np
 from gestured import features as feature_module
 from gestured.errors import GesturedError
 from gestured.hand import Hand
-from gestured.metrics import compute_metrics
 from gestured.paths import shipped_models_dir
 
-logger = logging.getLogger(__name__)
 
 LabelArray = Union[Sequence[str], np.ndarray]
 
@@ -71,11 +66,6 @@ def _relu(values: np.ndarray) -> np.ndarray:
 
 def _logistic(values: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -values))  # 1 / (1 + e^-x) without overflow
-
-
-def _softmax(values: np.ndarray) -> np.ndarray:
-    shifted = np.exp(values - values.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 HIDDEN_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -112,6 +102,20 @@ class GestureClassifier:
         self.activation = activation
         self.output_activation = output_activation
         self.metadata: dict[str, Any] = dict(metadata or {})
+        self._prepare_inference()
+
+    def _prepare_inference(self) -> None:
+        """Float64 copies of the stored float32 arrays, made once.
+
+        The forward pass has always run in float64 (float32 weights were cast on every
+        call); casting once here gives the very same numbers without the per-call copies.
+        """
+        self._mean64 = np.ascontiguousarray(self.mean, dtype=np.float64)
+        self._std64 = np.ascontiguousarray(self.std, dtype=np.float64)
+        self._layers64 = [
+            (np.ascontiguousarray(weights, dtype=np.float64), np.ascontiguousarray(biases, dtype=np.float64))
+            for weights, biases in zip(self.weights, self.biases)
+        ]
 
     @property
     def feature_size(self) -> int:
@@ -123,17 +127,29 @@ class GestureClassifier:
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """(N, feature_size) features -> (N, len(labels)) probabilities, rows summing to 1."""
-        values = (np.atleast_2d(np.asarray(features, dtype=np.float64)) - self.mean) / self.std
+        # A fresh float64 copy, so every step below can work in place (fewer temporaries on
+        # the daemon's one-hand-per-frame call; the same operations, so the same numbers).
+        values = np.array(features, dtype=np.float64, ndmin=2)
+        values -= self._mean64
+        values /= self._std64
         hidden = HIDDEN_ACTIVATIONS[self.activation]
-        last = len(self.weights) - 1
-        for index, (weights, biases) in enumerate(zip(self.weights, self.biases)):
-            values = values @ weights + biases
-            if index != last:
+        last = len(self._layers64) - 1
+        for index, (weights, biases) in enumerate(self._layers64):
+            values = values @ weights
+            values += biases
+            if index == last:
+                break
+            if hidden is _relu:
+                np.maximum(values, 0.0, out=values)
+            else:
                 values = hidden(values)
         if self.output_activation == "logistic":  # two labels: one output is P(labels[1])
             positive = _logistic(values[:, 0])
             return np.column_stack([1.0 - positive, positive])
-        return _softmax(values)
+        values -= values.max(axis=1, keepdims=True)  # softmax, in place
+        np.exp(values, out=values)
+        values /= values.sum(axis=1, keepdims=True)
+        return values
 
     def predict(self, features: np.ndarray) -> list[str]:
         """(N, feature_size) features -> the N most probable labels."""
@@ -309,160 +325,3 @@ def _checked_array(path: Path, name: str, array: np.ndarray, shape: tuple[int, .
 def load_classifier(path: str | Path | None = None) -> GestureClassifier:
     """The classifier at `path`, or the shipped default model when `path` is None."""
     return GestureClassifier.load(shipped_models_dir() / DEFAULT_MODEL_NAME if path is None else path)
-
-
-def standardisation(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature mean and std of (N, F) features; a constant feature gets std 1."""
-    mean = features.mean(axis=0)
-    std = features.std(axis=0)
-    return mean, np.where(std > 1e-6, std, 1.0)
-
-
-def fit_mlp(
-    features: np.ndarray,
-    labels: LabelArray,
-    *,
-    hidden_layers: Sequence[int] = (64, 32),
-    seed: int = 0,
-    max_iter: int = 400,
-) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Fit sklearn's MLPClassifier on standardised features.
-
-    Returns (fitted MLPClassifier, mean, std); the same seed and data give the same
-    weights. Raises GesturedError for fewer than two labels or non-finite features.
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
-
-    features = np.asarray(features, dtype=np.float64)
-    names = np.asarray(labels, dtype=str)
-    if features.ndim != 2 or len(features) != len(names):
-        raise GesturedError(f"features {features.shape} and {len(names)} labels don't match")
-    if not np.isfinite(features).all():
-        raise GesturedError("some features are NaN or infinite: check the recorded keypoints")
-    if len(set(names.tolist())) < 2:
-        raise GesturedError(
-            f"training needs at least two labels, got {sorted(set(names.tolist()))}: "
-            "record another gesture (or `none`) or add --with-builtin"
-        )
-    mean, std = standardisation(features)
-    model = MLPClassifier(
-        hidden_layer_sizes=tuple(hidden_layers), activation="relu", solver="adam",
-        alpha=1e-4, max_iter=max_iter, random_state=seed,
-    )
-    # These matrices are small: one BLAS thread is several times faster than a pool,
-    # and far faster when other processes share the cores.
-    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1):
-        warnings.simplefilter("always", ConvergenceWarning)
-        model.fit((features - mean) / std, names)
-    if any(issubclass(warning.category, ConvergenceWarning) for warning in caught):
-        logger.info("training stopped after %d iterations before converging", model.n_iter_)
-    return model, mean, std
-
-
-def from_sklearn(
-    model: Any, mean: np.ndarray, std: np.ndarray, *, metadata: dict[str, Any] | None = None
-) -> GestureClassifier:
-    """Copy a fitted MLPClassifier (trained on `(x - mean) / std`) into a GestureClassifier."""
-    return GestureClassifier(
-        [str(label) for label in model.classes_],
-        model.coefs_,
-        model.intercepts_,
-        mean,
-        std,
-        feature_version=feature_module.FEATURE_VERSION,
-        activation=model.activation,
-        output_activation=model.out_activation_,
-        metadata=metadata,
-    )
-
-
-def train_classifier(
-    features: np.ndarray,
-    labels: LabelArray,
-    *,
-    hidden_layers: Sequence[int] = (64, 32),
-    seed: int = 0,
-    metadata: dict[str, Any] | None = None,
-) -> GestureClassifier:
-    """Train on (N, FEATURE_SIZE) features of the current FEATURE_VERSION and their labels.
-
-    The model's metadata gets the date, seed, layer sizes, per-label sample counts and
-    iterations, then `metadata` on top (data sources, cross-validated accuracy, ...).
-    Raises GesturedError for fewer than two labels or non-finite features.
-    """
-    model, mean, std = fit_mlp(features, labels, hidden_layers=hidden_layers, seed=seed)
-    names, counts = np.unique(np.asarray(labels, dtype=str), return_counts=True)
-    recorded = {
-        "trained": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "seed": seed,
-        "hidden_layers": list(hidden_layers),
-        "samples": int(len(labels)),
-        "sample_counts": {str(name): int(count) for name, count in zip(names, counts)},
-        "iterations": int(model.n_iter_),
-    }
-    return from_sklearn(model, mean, std, metadata={**recorded, **(metadata or {})})
-
-
-GROUPED = "grouped"
-
-
-def _splitter(labels: np.ndarray, groups: np.ndarray | None, folds: int, seed: int) -> tuple[Any, str]:
-    """A fold splitter for these labels and groups, and a line describing it."""
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-    names, counts = np.unique(labels, return_counts=True)
-    if counts.min() < 2:
-        raise GesturedError(
-            f"label {str(names[counts.argmin()])!r} has only {counts.min()} sample: "
-            "cross-validation needs at least 2 per label (record more, or pass --folds 0)"
-        )
-    if groups is not None:
-        groups_per_label = [len(set(groups[labels == name].tolist())) for name in names]
-        if min(groups_per_label) >= 2:
-            splits = min(folds, min(groups_per_label))
-            splitter = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=seed)
-            return splitter, f"{GROUPED} {splits}-fold (no group on both sides)"
-    splits = min(folds, int(counts.min()))
-    # Unshuffled: each label's samples are cut in recording order, so consecutive,
-    # near-identical frames mostly stay on one side.
-    return StratifiedKFold(n_splits=splits), (
-        f"{splits}-fold in recording order (groups unused: some label has a single group, "
-        "so the estimate may be optimistic)"
-    )
-
-
-def cross_validate(
-    features: np.ndarray,
-    labels: LabelArray,
-    groups: LabelArray | None = None,
-    folds: int = 5,
-    seed: int = 0,
-    *,
-    hidden_layers: Sequence[int] = (64, 32),
-) -> dict[str, Any]:
-    """Out-of-fold accuracy of the MLP recipe on these features.
-
-    groups: one name per sample (e.g. a recording); when every label has at least two
-    groups the folds never split a group (StratifiedGroupKFold), else the folds follow
-    recording order. Returns {"method", "folds", "accuracy", "balanced_accuracy",
-    "fold_accuracies", "per_class", "confusion"}. Raises GesturedError for a label
-    with fewer than two samples.
-    """
-    features = np.asarray(features, dtype=np.float64)
-    names = np.asarray(labels, dtype=str)
-    group_array = None if groups is None else np.asarray(groups, dtype=str)
-    splitter, method = _splitter(names, group_array, folds, seed)
-    predicted = names.copy()
-    fold_accuracies = []
-    split_groups = group_array if method.startswith(GROUPED) else None
-    for train_index, test_index in splitter.split(features, names, split_groups):
-        model, mean, std = fit_mlp(
-            features[train_index], names[train_index], hidden_layers=hidden_layers, seed=seed
-        )
-        predicted[test_index] = model.predict((features[test_index] - mean) / std)
-        fold_accuracies.append(float((predicted[test_index] == names[test_index]).mean()))
-    result = compute_metrics(names.tolist(), predicted.tolist())
-    return {"method": method, "folds": len(fold_accuracies),
-            "fold_accuracies": fold_accuracies, **result}

@@ -109,7 +109,7 @@ def test_permission_refusal_is_reported(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_gestures_of_a_custom_model_are_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from gestured.classifier import train_classifier
+    from gestured.training.mlp import train_classifier
     from gestured.features import FEATURE_SIZE
 
     generator = np.random.default_rng(0)

@@ -14,12 +14,9 @@ from gestured.classifier import (
     GestureClassifier,
     ModelFormatError,
     Prediction,
-    cross_validate,
-    fit_mlp,
-    from_sklearn,
     load_classifier,
-    train_classifier,
 )
+from gestured.training.mlp import cross_validate, fit_mlp, from_sklearn, train_classifier
 from gestured.errors import GesturedError
 from gestured.hand import Hand
 from gestured.paths import shipped_models_dir
@@ -246,3 +243,41 @@ def test_load_classifier_default_is_the_shipped_model() -> None:
     classifier = load_classifier()
     assert "none" in classifier.labels
     assert classifier.feature_version == features.FEATURE_VERSION
+
+
+def _reference_forward(classifier: GestureClassifier, features_in: np.ndarray) -> np.ndarray:
+    """The documented forward pass written out plainly: float64 throughout, ReLU, softmax."""
+    values = (features_in.astype(np.float64) - classifier.mean.astype(np.float64)) / classifier.std.astype(np.float64)
+    for index, (weights, biases) in enumerate(zip(classifier.weights, classifier.biases)):
+        values = values @ weights.astype(np.float64) + biases.astype(np.float64)
+        if index < len(classifier.weights) - 1:
+            values = np.maximum(values, 0.0)
+    shifted = np.exp(values - values.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def test_inference_path_gives_the_reference_forward_pass(synthetic: dict, trained: GestureClassifier) -> None:
+    probe = np.asarray(synthetic["features"][:200], dtype=np.float32)
+    np.testing.assert_allclose(trained.predict_proba(probe), _reference_forward(trained, probe), rtol=0, atol=1e-12)
+    for row in probe[:50]:  # one hand at a time, as the daemon calls it
+        np.testing.assert_allclose(trained.predict_proba(row[None]), _reference_forward(trained, row[None]),
+                                   rtol=0, atol=1e-12)
+    hand = Hand.from_pixels(random_hand(np.random.default_rng(7)), (640, 480))
+    expected = _reference_forward(trained, features.hand_features(hand.keypoints)[None])[0]
+    prediction = trained.classify(hand)
+    assert prediction.label == trained.labels[int(expected.argmax())]
+    assert abs(prediction.confidence - float(expected.max())) < 1e-12
+
+
+def test_shipped_model_single_hand_predictions_equal_the_batch() -> None:
+    if not (shipped_models_dir() / "gestures-training.npz").is_file():
+        pytest.skip("no shipped model and training set in models/")
+    from gestured.dataset import load_dataset
+
+    classifier = load_classifier()
+    keypoints = load_dataset(shipped_models_dir() / "gestures-training.npz").keypoints[::50]
+    batch = classifier.predict_proba(features.batch_features(keypoints))
+    single = np.concatenate([classifier.predict_proba(features.hand_features(hand)[None]) for hand in keypoints])
+    np.testing.assert_allclose(single, batch, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(batch, _reference_forward(classifier, features.batch_features(keypoints)),
+                               rtol=0, atol=1e-12)

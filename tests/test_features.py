@@ -110,3 +110,55 @@ def test_wrong_shape_raises(shape: tuple[int, ...]) -> None:
 def test_batch_wrong_shape_raises() -> None:
     with pytest.raises(ValueError, match="shape"):
         batch_features(np.zeros((3, 20, 2)))
+
+
+def _random_hands(rng: np.random.Generator, count: int) -> list[np.ndarray]:
+    """Random hands of every awkward kind: ordinary, huge, tiny, non-finite, collapsed,
+    zero-length bones, overflowing, with a z column, float32 and float64."""
+    hands = []
+    for index in range(count):
+        kind = index % 8
+        points = rng.normal(300, 80, (21, 2))
+        if kind == 1:
+            points = rng.uniform(-1e6, 1e6, (21, 2))
+        elif kind == 2:
+            points = rng.normal(0, 1e-7, (21, 2)) + 5  # spread below the epsilon
+        elif kind == 3:
+            points[rng.integers(21)] = rng.choice([np.nan, np.inf, -np.inf])
+        elif kind == 4:
+            points[:] = points[0]
+        elif kind == 5:
+            points[rng.integers(0, 21, 5)] = points[0]  # zero-length bones: -0.0 bends
+        elif kind == 6:
+            points = rng.normal(0, 1e300, (21, 2))  # overflows to inf / nan inside
+        elif kind == 7:
+            points = np.concatenate([points, rng.normal(0, 1, (21, 1))], axis=1)
+        with np.errstate(over="ignore"):
+            hands.append(points.astype(np.float32 if index % 3 else np.float64))
+    return hands
+
+
+def _same_bits(one: np.ndarray, two: np.ndarray) -> bool:
+    return one.dtype == two.dtype and one.shape == two.shape and one.tobytes() == two.tobytes()
+
+
+def test_single_hand_path_is_bit_for_bit_the_batch_row() -> None:
+    hands = _random_hands(np.random.default_rng(4), 4000)
+    hands += [make_hand(shape, seed) for shape in ("fist", "ok", "open_palm", "thumbs_up") for seed in range(5)]
+    with np.errstate(all="ignore"):
+        mismatches = [index for index, hand in enumerate(hands)
+                      if not _same_bits(hand_features(hand), batch_features(hand[None])[0])]
+    assert mismatches == []
+
+
+def test_single_hand_path_matches_the_batch_on_the_shipped_training_set() -> None:
+    from gestured.dataset import load_dataset
+    from gestured.paths import shipped_models_dir
+
+    path = shipped_models_dir() / "gestures-training.npz"
+    if not path.is_file():
+        pytest.skip("no shipped training set in models/")
+    keypoints = load_dataset(path).keypoints
+    batch = batch_features(keypoints)
+    assert len(keypoints) > 1000
+    assert all(_same_bits(hand_features(hand), row) for hand, row in zip(keypoints, batch))

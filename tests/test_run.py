@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gestured.classifier import LABELS, train_classifier
+from gestured.classifier import LABELS
+from gestured.training.mlp import train_classifier
 from gestured.cli import main
 from gestured.features import FEATURE_SIZE
 

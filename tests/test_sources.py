@@ -152,3 +152,16 @@ def test_fit_shrinks_large_frames_keeping_the_aspect(tmp_path: Path) -> None:
     assert [frame.image.shape for frame in open_source(str(path), fit=(640, 480))] == [(360, 640, 3)] * 2
     small = write_video(tmp_path / "small.avi", frames=2, fps=10.0, size=(320, 240))
     assert [frame.image.shape for frame in open_source(str(small), fit=(640, 480))] == [(240, 320, 3)] * 2
+
+
+def test_video_file_decodes_on_the_calling_thread(tmp_path: Path) -> None:
+    """FFmpeg, one decoding thread: the daemon's idle CPU (see benchmarks/README.md)."""
+    import cv2
+
+    source = VideoFileSource(write_video(tmp_path / "clip.avi", frames=3, fps=10.0))
+    try:
+        assert source._capture.getBackendName() == "FFMPEG"
+        assert source._capture.get(cv2.CAP_PROP_N_THREADS) == 1
+        assert len(list(source)) == 3
+    finally:
+        source.close()

@@ -322,8 +322,6 @@ def test_cache_round_trip(tmp_path: Path) -> None:
 
 
 def test_ensemble_is_the_mean_of_its_members() -> None:
-    from sklearn.neural_network import MLPClassifier  # noqa: F401  (fit_member needs it)
-
     from gestured.training.ensemble import fit_member, merge_members
 
     rng = np.random.default_rng(0)

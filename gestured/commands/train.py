@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from gestured.classifier import NONE_LABEL, cross_validate, train_classifier
+from gestured.classifier import NONE_LABEL
+from gestured.training.mlp import cross_validate, train_classifier
 from gestured.dataset import Dataset, dataset_files, load_dataset, load_datasets
 from gestured.errors import GesturedError
 from gestured.features import batch_features

@@ -18,7 +18,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from gestured import features as feature_module
-from gestured.classifier import GestureClassifier, standardisation
+from gestured.classifier import GestureClassifier
+from gestured.training.mlp import standardisation
 
 
 def fit_member(standardised: np.ndarray, labels: np.ndarray, hidden_layers: Sequence[int],

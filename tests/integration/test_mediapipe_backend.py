@@ -64,3 +64,36 @@ def test_a_broken_model_file_is_one_clear_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not a model")
     with pytest.raises(BackendError, match="gestured models verify"):
         MediaPipeBackend(mode="image", model_path=broken)
+
+
+@pytest.mark.parametrize("shape", [(360, 640, 3), (480, 587, 3), (1, 1, 3), (5, 70_000, 3), (999, 3, 3)])
+def test_banded_colour_conversion_equals_opencv_whole_frame(shape: tuple[int, int, int]) -> None:
+    from gestured.backends.mediapipe import bgr_to_rgb
+
+    frame = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
+    for given in (frame, frame[:, ::-1]):  # a contiguous frame and a strided view
+        rgb = bgr_to_rgb(given)
+        assert rgb.flags.c_contiguous and rgb.dtype == np.uint8
+        np.testing.assert_array_equal(rgb, cv2.cvtColor(given, cv2.COLOR_BGR2RGB))
+
+
+def test_backend_gives_what_the_bare_landmarker_gives_on_the_same_frame(
+    landmarker_model: Path, palm: np.ndarray
+) -> None:
+    """The wrapper (banded BGR->RGB, mp.Image, Hand) hands the landmarker the very input a
+    plain whole-frame cvtColor would, and converts its answer without loss."""
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.HandLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(landmarker_model)),
+                                           running_mode=vision.RunningMode.IMAGE, num_hands=1)
+    frame = cv2.resize(palm, (640, 360))
+    with vision.HandLandmarker.create_from_options(options) as bare:
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        result = bare.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+    with MediaPipeBackend(mode="image", model_path=landmarker_model) as backend:
+        hands = backend.detect(frame)
+    assert len(hands) == len(result.hand_landmarks) == 1
+    expected = np.array([(point.x, point.y) for point in result.hand_landmarks[0]], dtype=np.float32)
+    np.testing.assert_array_equal(hands[0].normalized, expected)
+    np.testing.assert_array_equal(hands[0].keypoints, expected * np.array([640, 360], dtype=np.float32))

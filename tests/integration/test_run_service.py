@@ -19,7 +19,8 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from gestured.classifier import LABELS, train_classifier
+from gestured.classifier import LABELS
+from gestured.training.mlp import train_classifier
 from gestured.features import FEATURE_SIZE
 
 pytestmark = pytest.mark.slow
