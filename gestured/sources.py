@@ -86,7 +86,29 @@ class _Pacer:
         return delay > -period
 
 
-class VideoFileSource:
+class _PlayedSource:
+    """What file and folder sources share: the frame filter, pacing and stopping."""
+
+    is_live = False
+
+    def _start_playing(self, realtime: bool, clock: Callable[[], float], sleep: Callable[[float], Any] | None) -> None:
+        self._want: FrameFilter = _want_all
+        self._stop = threading.Event()
+        self._pacer = _Pacer(realtime, clock, sleep or self._stop.wait)
+
+    def set_frame_filter(self, want: FrameFilter | None) -> None:
+        """Ask `want(timestamp)` before decoding each frame; False skips it."""
+        self._want = want or _want_all
+
+    def interrupt(self) -> None:
+        """Make iteration stop at the next frame (safe from a signal handler)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+class VideoFileSource(_PlayedSource):
     """A video file decoded frame by frame; timestamp = frame index / the file's fps.
 
     realtime: hold each frame back until its media time (clock, sleep: for tests; the
@@ -94,8 +116,6 @@ class VideoFileSource:
     frames into, aspect kept, as a camera asked for that mode would deliver them.
     Raises SourceError when the file cannot be decoded.
     """
-
-    is_live = False
 
     def __init__(
         self,
@@ -119,9 +139,7 @@ class VideoFileSource:
             raise SourceError(f"cannot decode video file {path}: is it a video OpenCV can read?")
         fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = fps if math.isfinite(fps) and fps > 0 else FALLBACK_VIDEO_FPS
-        self._want: FrameFilter = _want_all
-        self._stop = threading.Event()
-        self._pacer = _Pacer(realtime, clock, sleep or self._stop.wait)
+        self._start_playing(realtime, clock, sleep)
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
@@ -137,28 +155,18 @@ class VideoFileSource:
                 yield Frame(image=fit_into(image, self.fit), timestamp=timestamp, index=index)
             index += 1
 
-    def set_frame_filter(self, want: FrameFilter | None) -> None:
-        """Ask `want(timestamp)` before decoding each frame; False skips it (grab only)."""
-        self._want = want or _want_all
-
-    def interrupt(self) -> None:
-        """Make iteration stop at the next frame (safe from a signal handler)."""
-        self._stop.set()
-
     def close(self) -> None:
-        self._stop.set()
+        super().close()
         capture, self._capture = self._capture, None
         if capture is not None:
             capture.release()
 
 
-class ImageFolderSource:
+class ImageFolderSource(_PlayedSource):
     """The images of a folder in name order, played at `fps` (timestamp = index / fps).
 
     Unreadable images are skipped with a warning. Raises SourceError for a folder with no images.
     """
-
-    is_live = False
 
     def __init__(
         self,
@@ -178,9 +186,7 @@ class ImageFolderSource:
         )
         if not self.paths:
             raise SourceError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}")
-        self._want: FrameFilter = _want_all
-        self._stop = threading.Event()
-        self._pacer = _Pacer(realtime, clock, sleep or self._stop.wait)
+        self._start_playing(realtime, clock, sleep)
 
     def __iter__(self) -> Iterator[Frame]:
         import cv2
@@ -197,16 +203,6 @@ class ImageFolderSource:
                 continue
             yield Frame(image=image, timestamp=timestamp, index=index)
 
-    def set_frame_filter(self, want: FrameFilter | None) -> None:
-        """Ask `want(timestamp)` before reading each image; False skips it."""
-        self._want = want or _want_all
-
-    def interrupt(self) -> None:
-        """Make iteration stop at the next frame (safe from a signal handler)."""
-        self._stop.set()
-
-    def close(self) -> None:
-        self._stop.set()
 
 
 def fit_into(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
