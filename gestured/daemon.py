@@ -23,6 +23,7 @@ from gestured.actions import Executor, describe
 from gestured.backends import KeypointBackend
 from gestured.classifier import GestureClassifier
 from gestured.debounce import Debouncer, Fire, Observation
+from gestured.errors import GesturedError
 from gestured.events import GestureEvent
 from gestured.hand import Hand
 from gestured.settings import Settings
@@ -85,6 +86,7 @@ class Daemon:
         gate: FrameGate | None = None,
         max_frames: int | None = None,
         survive_errors: bool = True,
+        load_classifier: Callable[[str | None], GestureClassifier] | None = None,
     ) -> None:
         self._open_source = open_source
         self.backend = backend
@@ -99,6 +101,7 @@ class Daemon:
         self._gate = gate
         self.max_frames = max_frames
         self.survive_errors = survive_errors
+        self._load_classifier = load_classifier
         self.frames_processed = 0
         self._source: FrameSource | None = None
         self._stopping = threading.Event()
@@ -210,13 +213,29 @@ class Daemon:
             self.apply_settings(settings)
 
     def apply_settings(self, settings: Settings) -> None:
-        """Use new bindings now; settings that need a restart (backend, camera, model) are reported."""
-        for name in ("backend", "camera", "model", "num_hands", "mirrored", "openpose"):
+        """Use new bindings and model now; settings that need a restart (backend, camera...) are reported."""
+        for name in ("backend", "camera", "num_hands", "mirrored", "openpose"):
             if getattr(settings, name) != getattr(self.settings, name):
                 logger.warning("%s changed in the configuration: restart gestured to apply it", name)
+        if self._load_classifier is not None:
+            self._swap_classifier(settings.model)
+        elif settings.model != self.settings.model:
+            logger.warning("model changed in the configuration: restart gestured to apply it")
         self.settings = settings
         self.debouncer.set_bindings(settings.bindings)
         logger.debug("now using %d binding(s)", len(settings.bindings))
+
+    def _swap_classifier(self, model: str | None) -> None:
+        """Classify with `model` from now on (the loader caches it, so an unchanged one is free);
+        a model that can't be loaded keeps the current one."""
+        try:
+            classifier = self._load_classifier(model)  # type: ignore[misc]
+        except GesturedError as error:
+            logger.error("%s; still using the previous model", error)
+            return
+        if classifier is not self.classifier:
+            logger.info("now classifying with %s (%s)", model or "the shipped model", ", ".join(classifier.labels))
+            self.classifier = classifier
 
     def _process_guarded(self, frame: Frame) -> None:
         self.frames_processed += 1

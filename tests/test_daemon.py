@@ -278,3 +278,39 @@ def test_gate_filter_is_installed_on_sources_that_can_skip_decoding() -> None:
                     survive_errors=False)
     daemon.run()
     assert daemon.backend.timestamps == [0, 100, 200, 300]  # type: ignore[attr-defined]
+
+
+def test_a_new_model_in_the_configuration_is_used_without_a_restart(caplog: pytest.LogCaptureFixture) -> None:
+    from dataclasses import replace
+
+    from gestured.classifier import ModelFormatError
+
+    custom = FakeClassifier()
+    loaded: list[str | None] = []
+
+    def load(model: str | None) -> FakeClassifier:
+        loaded.append(model)
+        if model == "broken":
+            raise ModelFormatError("model broken.json: not a model; retrain it with `gestured train`")
+        return custom
+
+    daemon, _ = make_daemon([], load_classifier=load)
+    shipped = daemon.classifier
+    caplog.set_level(logging.INFO, logger="gestured.daemon")
+    daemon.apply_settings(replace(settings(), model="broken"))
+    assert daemon.classifier is shipped
+    assert "not a model; retrain it with `gestured train`; still using the previous model" in caplog.text
+    daemon.apply_settings(replace(settings(), model="mine"))
+    assert daemon.classifier is custom and loaded == ["broken", "mine"]
+    assert "now classifying with mine" in caplog.text
+
+
+def test_without_a_model_loader_a_model_change_asks_for_a_restart(caplog: pytest.LogCaptureFixture) -> None:
+    from dataclasses import replace
+
+    daemon, _ = make_daemon([])
+    shipped = daemon.classifier
+    daemon.apply_settings(replace(settings(), model="mine", camera="2"))
+    assert daemon.classifier is shipped
+    assert "model changed in the configuration: restart gestured to apply it" in caplog.text
+    assert "camera changed in the configuration: restart gestured to apply it" in caplog.text

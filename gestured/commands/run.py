@@ -67,20 +67,31 @@ def main(args: argparse.Namespace) -> int:
 
 
 class ClassifierLabels:
-    """The `labels` hook for load_settings: loads (once) the classifier a config names."""
+    """The `labels` hook for load_settings: loads the classifier a config names, once per
+    version of its file (a model retrained in place is loaded again)."""
 
     def __init__(self) -> None:
-        self.classifiers: dict[str | None, Any] = {}
+        self.classifiers: dict[tuple[str | None, float | None], Any] = {}
 
     def classifier(self, model: str | None) -> Any:
-        from gestured.classifier import load_classifier
+        from gestured.classifier import load_classifier, model_base
 
-        if model not in self.classifiers:
-            self.classifiers[model] = load_classifier(model)
-        return self.classifiers[model]
+        description = Path(f"{model_base(model)}.json") if model is not None else None
+        try:
+            version = description.stat().st_mtime if description is not None else None
+        except OSError:
+            version = None
+        key = (model, version)
+        if key not in self.classifiers:
+            self.classifiers[key] = load_classifier(model)
+        return self.classifiers[key]
 
     def __call__(self, model: str | None) -> tuple[str, ...]:
         return self.classifier(model).labels
+
+
+# One cache for start-up, hot reload and the daemon's model swap.
+CLASSIFIERS = ClassifierLabels()
 
 
 def load_configuration(config_path: Path) -> tuple[Settings, Any]:
@@ -90,9 +101,8 @@ def load_configuration(config_path: Path) -> tuple[Settings, Any]:
     """
     from gestured.config import load_settings
 
-    labels = ClassifierLabels()
-    settings = load_settings(config_path, labels=labels)
-    return settings, labels.classifier(settings.model)
+    settings = load_settings(config_path, labels=CLASSIFIERS)
+    return settings, CLASSIFIERS.classifier(settings.model)
 
 
 def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, config_path: Path,
@@ -141,6 +151,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         reloader=reloader,
         preview=preview,
         gate=None if args.no_idle else _motion_gate(),
+        load_classifier=CLASSIFIERS.classifier,
         max_frames=args.max_frames,
     )
 
@@ -177,7 +188,7 @@ class WatcherReloader:
         self._pending: Settings | None = None
         self.watcher = ConfigWatcher(
             config_path, self._changed, lambda _error: None,
-            loader=partial(load_settings, labels=ClassifierLabels()), settings=settings,
+            loader=partial(load_settings, labels=CLASSIFIERS), settings=settings,
         )
 
     def _changed(self, settings: Settings) -> None:
