@@ -61,7 +61,7 @@ class LazyKeyboard:
             self._keyboard = opener()
         except GesturedError as error:  # KeyboardUnavailable
             self.unavailable = str(error)
-            logger.error("key actions can't be sent: %s (other actions still run)", error)
+            logger.error("%s (other actions still run)", error)
         return self._keyboard
 
 

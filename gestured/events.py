@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import asdict, dataclass
 from typing import Callable, TextIO
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,19 @@ class GestureEvent:
 def event_writer(as_json: bool, stream: TextIO | None = None) -> Callable[[GestureEvent], None]:
     """A function that writes each event as one line to `stream` (stdout) and flushes it."""
 
+    reader_gone = False
+
     def write(event: GestureEvent) -> None:
+        nonlocal reader_gone
+        if reader_gone:
+            return
         output = stream or sys.stdout
-        output.write((event.to_json() if as_json else event.to_text()) + "\n")
-        output.flush()
+        try:
+            output.write((event.to_json() if as_json else event.to_text()) + "\n")
+            output.flush()
+        except BrokenPipeError:
+            # `gestured --json | head -1`: the reader left; actions go on, events stop.
+            reader_gone = True
+            logger.warning("stdout was closed: no more events are printed (actions still run)")
 
     return write

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from gestured.events import GestureEvent, event_writer
 
 EVENT = GestureEvent(gesture="thumbs_up", confidence=0.973456, hand="right", t=12.345678, frame=203,
@@ -34,3 +36,20 @@ def test_writer_writes_one_line_per_event() -> None:
     write_text(EVENT)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["frame"] == 203 and lines[1] == EVENT.to_text()
+
+
+def test_a_closed_stdout_stops_the_events_not_the_daemon(caplog: pytest.LogCaptureFixture) -> None:
+    class ClosedPipe(io.StringIO):
+        writes = 0
+
+        def write(self, text: str) -> int:
+            ClosedPipe.writes += 1
+            raise BrokenPipeError(32, "Broken pipe")
+
+    write = event_writer(True, ClosedPipe())
+    event = GestureEvent(gesture="fist", confidence=0.9, hand="right", t=1.0, frame=3,
+                         action="key mute", executed=False)
+    write(event)
+    write(event)
+    assert ClosedPipe.writes == 1
+    assert "stdout was closed: no more events are printed (actions still run)" in caplog.text

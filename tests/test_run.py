@@ -114,3 +114,38 @@ def test_watcher_reloader_hands_over_good_saves_and_ignores_broken_ones(config: 
         assert fixed is not None and fixed.bindings[0].action.keys == ("ctrl", "t")
     finally:
         reloader.close()
+
+
+def test_a_user_file_created_while_running_on_the_shipped_default_is_watched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gestured check --init` while the daemon runs on the shipped default: the new file applies."""
+    import argparse
+    import time
+
+    from gestured import paths
+    from gestured.commands.run import load_configuration, open_reloader, watched_config
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    shipped = paths.shipped_config_file()
+    watched = watched_config(argparse.Namespace(config=None), shipped)
+    assert watched == paths.user_config_file() and watched.parent.is_dir()
+    assert watched.parent.stat().st_mode & 0o777 == 0o700
+    assert watched_config(argparse.Namespace(config=str(shipped)), shipped) == shipped
+
+    settings, _ = load_configuration(shipped)
+    reloader = open_reloader(watched, settings)
+    try:
+        watched.write_text("bindings:\n  fist:\n    key: volume_down\n")
+        watched.chmod(0o600)
+        deadline = time.monotonic() + 5.0
+        updated = None
+        while updated is None and time.monotonic() < deadline:
+            updated = reloader.poll()
+            time.sleep(0.05)
+        assert updated is not None
+        assert [(binding.gesture, binding.action.keys) for binding in updated.bindings] == [
+            ("fist", ("volume_down",))
+        ]
+    finally:
+        reloader.close()

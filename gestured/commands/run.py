@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from gestured import paths
 from gestured.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -37,13 +38,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print each fired gesture as one JSON line")
     parser.add_argument("--show", action="store_true",
                         help="open a preview window: skeleton, gesture, confidence, what fired")
-    parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    parser.add_argument("--max-frames", type=_positive(int), metavar="N", help="stop after N frames")
     parser.add_argument("--offline", action="store_true", help="never download model files")
     parser.add_argument("--realtime", action="store_true",
                         help="play video files and folders at their own frame rate, as a camera would")
-    parser.add_argument("--fps", type=float, default=10.0, help="frame rate of an image folder (default: 10)")
+    parser.add_argument("--fps", type=_positive(float), default=10.0,
+                        help="frame rate of an image folder (default: 10)")
     parser.add_argument("--no-idle", action="store_true",
                         help="run the keypoint backend on every frame, even when nothing moves")
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse type: `kind(text)`, refused unless above zero."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+        return value
+
+    return parse
 
 
 def main(args: argparse.Namespace) -> int:
@@ -58,12 +75,30 @@ def main(args: argparse.Namespace) -> int:
     config_path = Path(args.config).expanduser() if args.config else default_config_path()
     settings, classifier = load_configuration(config_path)
     with contextlib.ExitStack() as stack:
-        daemon = build_daemon(args, settings, classifier, config_path, stack)
+        daemon = build_daemon(args, settings, classifier, watched_config(args, config_path), stack)
         from gestured.service import install_signal_handlers
 
         if threading.current_thread() is threading.main_thread():
             stack.callback(install_signal_handlers(daemon))
         return daemon.run()
+
+
+def watched_config(args: argparse.Namespace, config_path: Path) -> Path:
+    """The file hot reload watches: the one in use, except that while the shipped default
+    stands in for a missing user file, the user's path is watched, so that a file created
+    there (`gestured check --init`) applies without a restart."""
+    from gestured.config.loader import is_shipped_default
+
+    user_file = paths.user_config_file()
+    if args.config or not is_shipped_default(config_path):
+        return config_path
+    try:
+        user_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        logger.warning("cannot create %s (%s): a gestures.yaml put there needs a restart",
+                       user_file.parent, error.strerror)
+        return config_path
+    return user_file
 
 
 class ClassifierLabels:
@@ -120,7 +155,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
 
     clock = time.monotonic
     epoch = clock()
-    spec = args.source or settings.camera
+    spec = settings.camera if args.source is None else args.source
 
     def new_source() -> Any:
         return open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock, epoch=epoch, fit=CAMERA_MODE)
