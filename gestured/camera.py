@@ -198,8 +198,11 @@ class CameraSource:
         clock: Callable[[], float] = time.monotonic,
         epoch: float | None = None,
         capture_factory: Callable[[int | str, int, int, str], Capture] = open_cv_capture,
+        max_attempts: int | None = None,
     ) -> None:
         self.device = device
+        # None: a daemon retries forever; a one-shot command (record) gives up with the error.
+        self.max_attempts = max_attempts
         self.name = f"camera {device}"
         self.open_timeout = open_timeout
         self.read_timeout = read_timeout
@@ -229,6 +232,8 @@ class CameraSource:
             except SourceError as error:
                 if self._stop.is_set():
                     return None
+                if self.max_attempts is not None and attempts >= self.max_attempts:
+                    raise
                 self._report_problem(str(error))
                 self._sleep(self.backoff.next_delay())
                 continue

@@ -34,6 +34,7 @@ import numpy as np
 from gestured import features as feature_module
 from gestured.errors import GesturedError
 from gestured.hand import Hand
+from gestured.npz import open_npz
 from gestured.paths import shipped_models_dir
 
 
@@ -295,7 +296,7 @@ def _read_arrays(path: Path, description: dict[str, Any]) -> dict[str, np.ndarra
         expected[f"biases_{index}"] = (outputs,)
     arrays: dict[str, np.ndarray] = {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with open_npz(path) as archive:
             if set(archive.files) != set(expected):
                 raise _format_error(path, f"holds arrays {sorted(archive.files)}, "
                                           f"expected {sorted(expected)}")

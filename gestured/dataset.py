@@ -38,6 +38,7 @@ from typing import Iterable
 import numpy as np
 
 from gestured.errors import GesturedError
+from gestured.npz import open_npz
 from gestured.hand import NUM_KEYPOINTS
 
 SCHEMA_VERSION = 1
@@ -155,7 +156,7 @@ def load_dataset(path: str | Path) -> Dataset:
 
 
 def _read_npz(path: Path) -> Dataset:
-    with np.load(path, allow_pickle=False) as archive:
+    with open_npz(path) as archive:
         version = int(archive["schema_version"]) if "schema_version" in archive.files else None
         if version != SCHEMA_VERSION:
             raise DatasetError(

@@ -25,7 +25,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DEFAULT_FOLDER_FPS = 10.0
 FALLBACK_VIDEO_FPS = 30.0
 CAMERA_OPTIONS = ("open_timeout", "read_timeout", "width", "height", "fourcc", "backoff", "sleep", "clock",
-                  "epoch", "capture_factory")
+                  "epoch", "capture_factory", "max_attempts")
 
 
 class SourceError(GesturedError):

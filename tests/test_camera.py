@@ -156,3 +156,18 @@ def test_interrupt_cuts_a_hung_open_short() -> None:
     assert camera.open() is None
     assert time.monotonic() - started < 2.0
     factory.unblock.set()
+
+
+def test_a_one_shot_command_gives_up_after_its_attempts() -> None:
+    attempts: list[int] = []
+    delays: list[float] = []
+
+    def factory(device: int | str, width: int, height: int, fourcc: str) -> FakeCapture:
+        attempts.append(1)
+        return FakeCapture(opened=False)
+
+    camera = CameraSource(7, capture_factory=factory, sleep=delays.append, max_attempts=3)
+    with pytest.raises(SourceError, match="camera 7 not found or busy"):
+        camera.open()
+    assert len(attempts) == 3 and delays == [1, 2]
+    camera.close()

@@ -215,6 +215,14 @@ def test_object_array_in_npz_is_refused_and_never_unpickled(tmp_path: Path, trai
     assert not marker.exists()
 
 
+def test_a_lone_npy_array_under_the_npz_name_is_a_format_error(tmp_path: Path, trained: GestureClassifier) -> None:
+    base = trained.save(tmp_path / "model")
+    with (tmp_path / "model.npz").open("wb") as out:
+        np.save(out, np.zeros(3))
+    with pytest.raises(ModelFormatError, match="not an .npz archive"):
+        GestureClassifier.load(base)
+
+
 def test_cross_validate_groups_and_reports(synthetic: dict) -> None:
     labels = synthetic["labels"]
     groups = np.array([f"{label}-{index % 4}" for index, label in enumerate(labels)])

@@ -164,6 +164,13 @@ def test_weights_that_are_not_a_caffemodel_are_a_backend_error(tiny_net: tuple[P
         OpenPoseBackend(prototxt=tiny_net[0], weights=broken, region="full")
 
 
+def test_weights_that_load_but_cannot_run_fail_at_start(tiny_net: tuple[Path, Path], tmp_path: Path) -> None:
+    zeros = tmp_path / "zeros.caffemodel"
+    zeros.write_bytes(bytes(tiny_net[1].stat().st_size))  # the right size, no layers in it
+    with pytest.raises(BackendError, match="cannot run .*gestured models fetch openpose --accept-license --force"):
+        OpenPoseBackend(prototxt=tiny_net[0], weights=zeros, region="full", stage=2)
+
+
 def test_bad_stage_input_size_or_region_are_backend_errors(tiny_net: tuple[Path, Path]) -> None:
     with pytest.raises(BackendError, match="stage"):
         backend(tiny_net, "full", stage=3)  # the tiny net has stages 1 and 2 only

@@ -174,6 +174,7 @@ class OpenPoseBackend:
             raise BackendError(f"cannot load {weights_path}: {reason}; run `gestured models verify`") from error
         if self.output_name is not None and self.output_name not in set(self._net.getLayerNames()):
             raise BackendError(f"{prototxt_path} has no layer {self.output_name!r} for stage {stage}")
+        self._probe(cv2, input_size, weights_path)
         self.mode, self.num_hands, self.input_size, self.stage = mode, num_hands, input_size, int(stage)
         self.margin, self.keypoint_floor, self.min_score = margin, keypoint_floor, min_score
         self._regions: RegionFinder | None = self._region_finder(region, offline, region_options or {})
@@ -203,6 +204,20 @@ class OpenPoseBackend:
         points, confidence = decode_heatmaps(heatmaps, NUM_KEYPOINTS)
         input_points = heatmap_to_input(points, heatmaps.shape[1:], self.input_size)
         return crop.to_frame(input_points, self.input_size), confidence.astype(np.float32)
+
+    def _probe(self, cv2: Any, input_size: int, weights_path: Path) -> None:
+        """One forward pass on a blank crop now, so weights that load but can't run (a right-sized
+        file of the wrong content) fail at start instead of on every frame."""
+        blank = np.zeros((1, 3, input_size, input_size), np.float32)
+        self._net.setInput(blank)
+        try:
+            self._net.forward(self.output_name) if self.output_name else self._net.forward()
+        except cv2.error as error:
+            reason = str(error).strip().splitlines()[-1]
+            raise BackendError(
+                f"cannot run {weights_path} ({reason}): fetch it again with "
+                "`gestured models fetch openpose --accept-license --force`"
+            ) from error
 
     def detect(self, frame_bgr: np.ndarray, timestamp_ms: int | None = None) -> list[Hand]:
         """Hands in one BGR frame, best first: one per region found (at most num_hands).

@@ -136,6 +136,8 @@ def main(args: argparse.Namespace) -> int:
     images = labelled_images(args.images.expanduser())
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         raise GesturedError(f"--plot {args.plot}: give a file name ending in .png")
+    if args.plot is not None and not args.plot.expanduser().resolve().parent.is_dir():
+        raise GesturedError(f"--plot {args.plot}: its folder does not exist")
     backend = create_backend(args.backend, mode="image", num_hands=2, offline=args.offline)
     try:
         report = evaluate(images, backend, classifier, _read_image, _progress(sys.stderr))
@@ -145,9 +147,12 @@ def main(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     report["model"] = str(args.model) if args.model else "shipped default"
     report["backend"] = args.backend
-    if args.plot is not None:
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    if args.plot is not None:  # after the report: a plot that can't be written loses nothing
         title = (f"balanced accuracy {report['balanced_accuracy']:.3f} (detected only "
                  f"{report['detected_only']['balanced_accuracy']:.3f}), detection {report['detection_rate']:.3f}")
-        plot_confusion(report, args.plot, title=title)
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
+        try:
+            plot_confusion(report, args.plot, title=title)
+        except OSError as error:
+            raise GesturedError(f"cannot write {args.plot}: {error.strerror}") from error
     return 0

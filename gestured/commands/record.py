@@ -147,11 +147,17 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise GesturedError("--every must be 1 or more and --max-samples 0 or more")
 
 
+# A recording is done at the desk: a missing camera is reported, not waited for.
+RECORD_CAMERA_ATTEMPTS = 3
+
+
 def main(args: argparse.Namespace) -> int:
     check_arguments(args)
     folder = (args.out or data_dir() / "datasets").expanduser()
+    if folder.exists() and not folder.is_dir():  # checked before capturing: a bad --out loses no samples
+        raise GesturedError(f"--out {folder} is a file: give a folder for the dataset")
     path = output_path(folder, args.label, args.format, datetime.now())
-    source = open_source(args.source)
+    source = open_source(args.source, max_attempts=RECORD_CAMERA_ATTEMPTS)
     still = isinstance(source, ImageFolderSource)
     limit = args.max_samples if args.max_samples is not None else (LIVE_MAX_SAMPLES if source.is_live else 0)
     recorder = Recorder(args.label, session=path.stem)
