@@ -1,7 +1,7 @@
 """Running a binding's action: key combinations, typed text and shell commands.
 
-`ACTIONS` maps the action kinds users write in gestures.yaml to how each is described
-and run. `ActionExecutor` runs them off the frame loop: key and type actions on one
+`ACTIONS` maps the action kinds users write in gestures.yaml to how each is
+run. `ActionExecutor` runs them off the frame loop: key and type actions on one
 worker thread (in order, on the thread that owns the keyboard connection), shell
 commands on a small pool, each with a timeout that kills its whole process group.
 `DryRunExecutor` only says what it would do. Neither ever raises into the loop.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 import signal
 import subprocess
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from gestured.errors import GesturedError
-from gestured.settings import Action, KeyAction, ShellAction, TypeAction
+from gestured.settings import Action, KeyAction, ShellAction, TypeAction, describe_action
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +112,8 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 
 @dataclass(frozen=True)
 class ActionKind:
-    """How one kind of action is described and run (run gets the executor's resources)."""
+    """How one kind of action is run (run gets the executor's resources)."""
 
-    describe: Callable[[Any], str]
     run: Callable[[Any, "ActionExecutor"], None]
     on_keyboard_thread: bool
 
@@ -139,16 +137,10 @@ def _shell(action: ShellAction, executor: "ActionExecutor") -> None:
         logger.error("command %s can't start: %s not found (check PATH)", describe(action), error.filename)
 
 
-def _describe_shell(action: ShellAction) -> str:
-    if action.use_shell:
-        return "shell (sh) " + " ".join(action.argv)
-    return "shell " + shlex.join(action.argv)
-
-
 ACTIONS: dict[str, ActionKind] = {
-    "key": ActionKind(lambda action: "key " + "+".join(action.keys), _press, True),
-    "type": ActionKind(lambda action: f"type {action.text!r}", _type, True),
-    "shell": ActionKind(_describe_shell, _shell, False),
+    "key": ActionKind(_press, True),
+    "type": ActionKind(_type, True),
+    "shell": ActionKind(_shell, False),
 }
 
 
@@ -156,7 +148,7 @@ def describe(action: Action | None) -> str | None:
     """A short description for logs and events ("key ctrl+alt+t", "shell playerctl play-pause")."""
     if action is None:
         return None
-    return ACTIONS[action.kind].describe(action)
+    return describe_action(action)
 
 
 class ActionExecutor:
@@ -173,14 +165,14 @@ class ActionExecutor:
         """Queue `action`; the returned future completes when it has run (errors are logged)."""
         kind = ACTIONS[action.kind]
         pool = self._keys if kind.on_keyboard_thread else self._shells
-        logger.debug("queueing %s", kind.describe(action))
+        logger.debug("queueing %s", describe_action(action))
         return pool.submit(self._run_logged, kind, action)
 
     def _run_logged(self, kind: ActionKind, action: Action) -> None:
         try:
             kind.run(action, self)
         except Exception:
-            logger.exception("action %s failed", kind.describe(action))
+            logger.exception("action %s failed", describe_action(action))
 
     def close(self, wait: bool = True) -> None:
         """Finish queued key actions; wait for running commands when `wait` (they have timeouts)."""

@@ -6,8 +6,11 @@ debouncer and action runner read only these classes.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Literal
+
+from gestured.keynames import format_combo
 
 HandFilter = Literal["left", "right", "any"]
 
@@ -39,6 +42,19 @@ class ShellAction:
 
 
 Action = KeyAction | TypeAction | ShellAction
+
+
+def describe_action(action: Action, *, limit: int | None = None) -> str:
+    """`key ctrl+alt+t`, `type 'hello'`, `shell notify-send hi`, `shell (sh) a | b`; cut to `limit`."""
+    if isinstance(action, KeyAction):
+        text = "key " + format_combo(action.keys)
+    elif isinstance(action, TypeAction):
+        text = f"type {action.text!r}"
+    elif action.use_shell:
+        text = "shell (sh) " + " ".join(action.argv)
+    else:
+        text = "shell " + shlex.join(action.argv)
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import shlex
 from typing import Any
 
-from gestured.keynames import format_combo
-from gestured.settings import Action, Binding, KeyAction, Settings, TypeAction
+from gestured.settings import Action, Binding, Settings
+from gestured.settings import describe_action as settings_describe_action
+
+SUMMARY_LIMIT = 60
 
 _BINDING_FIELDS = ("hold", "threshold", "release", "repeat", "hand")
 
 
-def describe_action(action: Action, *, limit: int = 60) -> str:
-    """`key ctrl+alt+t`, `type 'hello'`, `shell notify-send hi`, `shell (sh) a | b`."""
-    if isinstance(action, KeyAction):
-        text = f"key {format_combo(action.keys)}"
-    elif isinstance(action, TypeAction):
-        text = f"type {action.text!r}"
-    elif action.use_shell:
-        text = f"shell (sh) {action.argv[0]}"
-    else:
-        text = f"shell {shlex.join(action.argv)}"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def describe_action(action: Action) -> str:
+    """An action as log lines and `gestured check` show it: at most SUMMARY_LIMIT characters."""
+    return settings_describe_action(action, limit=SUMMARY_LIMIT)
 
 
 def describe_changes(old: Settings, new: Settings) -> str:
