@@ -36,15 +36,13 @@ from gestured.errors import GesturedError
 from gestured.hand import Hand
 from gestured.npz import open_npz
 from gestured.paths import shipped_models_dir
+from gestured.settings import BUILTIN_GESTURES, NO_GESTURE
 
 
 LabelArray = Union[Sequence[str], np.ndarray]
 
-LABELS = (
-    "thumbs_up", "thumbs_down", "point_up", "ok", "fist",
-    "point_left", "point_right", "open_palm", "none",
-)
-NONE_LABEL = "none"
+LABELS = (*BUILTIN_GESTURES, NO_GESTURE)
+NONE_LABEL = NO_GESTURE
 FORMAT_NAME = "gestured-classifier"
 FORMAT_VERSION = 1
 DEFAULT_MODEL_NAME = "gestures"

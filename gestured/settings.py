@@ -14,6 +14,13 @@ from gestured.keynames import format_combo
 
 HandFilter = Literal["left", "right", "any"]
 
+# The gestures the shipped classifier knows; NO_GESTURE is its word for every other pose.
+BUILTIN_GESTURES: tuple[str, ...] = (
+    "thumbs_up", "thumbs_down", "point_up", "ok", "fist",
+    "point_left", "point_right", "open_palm",
+)
+NO_GESTURE = "none"
+
 
 @dataclass(frozen=True)
 class KeyAction:

@@ -18,7 +18,7 @@ from gestured.config.loader import (
     read_config,
 )
 from gestured.config.permissions import check_permissions
-from gestured.config.rules import BUILTIN_GESTURES
+from gestured.settings import BUILTIN_GESTURES
 
 __all__ = [
     "BUILTIN_GESTURES", "ConfigError", "ConfigWatcher", "Labels", "check_permissions",

@@ -20,11 +20,13 @@ from gestured.config.errors import ConfigError
 from gestured.config.marks import LineIndex, dotted, index_lines
 from gestured.config.messages import schema_problems
 from gestured.config.permissions import check_permissions
-from gestured.config.rules import BUILTIN_GESTURES, Problem, binding_problems
+from gestured.config.rules import Problem, binding_problems
 from gestured.config.schema import BindingModel, ConfigModel
 from gestured.errors import GesturedError
 from gestured.keynames import parse_combo
-from gestured.settings import Action, Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction
+from gestured.settings import (
+    BUILTIN_GESTURES, Action, Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction,
+)
 
 logger = logging.getLogger(__name__)
 
