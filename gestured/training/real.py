@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gestured.sources import IMAGE_SUFFIXES
+
 SEED_TRAIN_FRACTION = 0.7
 NEAR_DUPLICATE_LEVEL = 3.0
 HAGRID_TEST_FRACTION = 0.25
@@ -46,7 +48,6 @@ HAGRID_LABELS = {
 # is an index finger held up at the lips, the shape of point_up).
 ORIENTED_NONE = ("mute",)
 DIGIT_LABELS = {"1": "point_up", "5": "open_palm", "9": "ok"}  # other digits: none
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
 @dataclass(frozen=True)
