@@ -70,11 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="gestured: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
-    module = importlib.import_module(COMMANDS[args.command][0])
     try:
+        module = importlib.import_module(COMMANDS[args.command][0])
         return int(module.main(args) or 0)
     except GesturedError as error:
         print(f"gestured: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug: one line for the user, the traceback when debugging
+        if args.log_level == "debug":
+            logging.getLogger(__name__).exception("internal error")
+        else:
+            print(f"gestured: internal error: {type(error).__name__}: {str(error)[:200]} "
+                  "(run with --log-level debug for the traceback, and please report it)", file=sys.stderr)
+        return 1

@@ -58,14 +58,14 @@ def test_ok_prints_a_summary_of_the_bindings(tmp_path: Path, capsys: pytest.Capt
     ]
 
 
-def test_every_problem_goes_to_stderr_and_exit_is_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_problem_goes_to_stderr_and_exit_is_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_config(tmp_path, """
         hold: -1
         bindings:
           ok:
             key: ctrll
         """)
-    assert main(["check", "--config", str(path)]) == 1
+    assert main(["check", "--config", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.splitlines() == [
@@ -104,7 +104,7 @@ def test_init_copies_the_default_privately_and_never_overwrites(
 def test_permission_refusal_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_config(tmp_path, "hold: 0.2\n")
     path.chmod(0o620)
-    assert main(["check", "--config", str(path)]) == 1
+    assert main(["check", "--config", str(path)]) == 2
     assert f"run: chmod go-w {path}" in capsys.readouterr().err
 
 
@@ -124,7 +124,7 @@ def test_gestures_of_a_custom_model_are_accepted(tmp_path: Path, capsys: pytest.
           rok:
             key: r
         """)
-    assert main(["check", "--config", str(path)]) == 1
+    assert main(["check", "--config", str(path)]) == 2
     assert capsys.readouterr().err.splitlines()[0] == (
         f"{path}:5: bindings.rok: unknown gesture 'rok' (did you mean 'rock'?)")
     path.write_text(path.read_text().replace("rok:", "rock:"))
@@ -133,7 +133,7 @@ def test_gestures_of_a_custom_model_are_accepted(tmp_path: Path, capsys: pytest.
 
 def test_a_missing_custom_model_is_reported_at_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_config(tmp_path, "model: missing\nbindings:\n  ok:\n    key: a\n")
-    assert main(["check", "--config", str(path)]) == 1
+    assert main(["check", "--config", str(path)]) == 2
     first = capsys.readouterr().err.splitlines()[0]
     assert first.startswith(f"{path}:1: model: model {tmp_path / 'missing'}.json: file not found")
 
@@ -142,6 +142,6 @@ def test_check_runs_as_a_real_command(tmp_path: Path) -> None:
     path = write_config(tmp_path, "bindings:\n  ok:\n    key: ctrl+alt+entr\n")
     result = subprocess.run([sys.executable, "-m", "gestured", "check", "--config", str(path)],
                             capture_output=True, text=True, timeout=60, cwd=PROJECT_ROOT)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.splitlines()[0] == (
         f"{path}:3: bindings.ok.key: unknown key 'entr' (did you mean 'enter'?)")

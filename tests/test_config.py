@@ -312,7 +312,7 @@ def test_missing_file_and_non_utf8_file(tmp_path: Path) -> None:
     binary = tmp_path / "binary.yaml"
     binary.write_bytes(b"hold: \xff\xfe\n")
     binary.chmod(0o600)
-    assert problems_of(binary) == [f"{binary}: cannot read: not UTF-8 text"]
+    assert problems_of(binary) == [f"{binary}:1: cannot read: not UTF-8 text"]
     assert issubclass(ConfigError, GesturedError)
 
 

@@ -1,7 +1,7 @@
 """`gestured check [--config FILE] [--init]`: validate a gestures.yaml and exit.
 
 Prints OK and a summary of the bindings, or every problem as `file:line: path: message`
-on stderr and exits 1. `--init` first writes the documented default to the user's
+on stderr and exits 2. `--init` first writes the documented default to the user's
 config path (or to --config FILE), never over an existing file.
 """
 
@@ -41,9 +41,9 @@ def main(args: argparse.Namespace) -> int:
     except ConfigError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
-        count = len(error.problems)
-        print(f"{path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
-        return 1
+        count = error.count
+        print(f"{path}: {count:,} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return 2
     for line in [*notes, f"OK: {path}", *summarize(settings)]:
         print(line)
     return 0
@@ -78,8 +78,8 @@ def model_labels(model: str | None) -> Iterable[str]:
         return ()
     try:
         return load_classifier(model).labels
-    except OSError as error:
-        raise GesturedError(f"cannot load the model {model}: {error.strerror or error}") from None
+    except (OSError, ValueError) as error:
+        raise GesturedError(f"cannot load the model {model}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def summarize(settings: Settings) -> list[str]:

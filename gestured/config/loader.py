@@ -12,14 +12,14 @@ import shlex
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import yaml
 from pydantic import ValidationError
 
 from gestured import paths
 from gestured.config.errors import ConfigError
 from gestured.config.marks import LineIndex, dotted, index_lines
-from gestured.config.messages import schema_problems
+from gestured.config.messages import schema_problems, shorten
 from gestured.config.permissions import check_permissions
+from gestured.config.reading import compose_yaml, read_config_text
 from gestured.config.rules import Problem, binding_problems
 from gestured.config.schema import BindingModel, ConfigModel
 from gestured.errors import GesturedError
@@ -45,7 +45,7 @@ def is_shipped_default(path: Path) -> bool:
     """True for the default that ships with gestured (trusted: it sits beside the code)."""
     try:
         return path.resolve() == paths.shipped_config_file().resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
         return False
 
 
@@ -69,11 +69,7 @@ def read_config(path: Path, *, labels: Labels = None) -> tuple[Settings, list[st
                      f"(`gestured check --init` copies it to {paths.user_config_file()} to edit)")
     else:
         check_permissions(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise ConfigError([f"{path}: cannot read: {reason}"]) from None
+    text = read_config_text(path)
     settings, parse_notes = parse_config(text, str(path), labels=labels, base_dir=path.parent)
     return settings, notes + parse_notes
 
@@ -103,26 +99,14 @@ def parse_config(text: str, source: str, *, labels: Labels = None,
 
 
 def _compose(text: str, source: str) -> tuple[Any, LineIndex]:
-    """Parse once: the node tree gives the lines, the same loader builds the data."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-        return data, index_lines(node)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = str(error.problem)
-        if problem.startswith("but ") and error.context:  # "but found another document"
-            problem = f"{error.context}, {problem}"
-        raise ConfigError([f"{source}:{line}: YAML syntax error: {problem}"]) from None
-    finally:
-        loader.dispose()
+    """Parse once (bounded, see gestured.config.reading): the data and the lines of its values."""
+    data, node = compose_yaml(text, source)
+    return data, index_lines(node)
 
 
 def _resolve_model(value: Any, base_dir: Path | None) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        return None  # the schema reports it
     model = Path(os.path.expanduser(value))
     return str(model if model.is_absolute() or base_dir is None else base_dir / model)
 
@@ -142,7 +126,7 @@ def _format(problems: list[Problem], index: LineIndex, source: str) -> list[str]
     located += [(line, -1, dotted(path), f"duplicate key (first at line {first}): keep one")
                 for path, line, first in index.duplicates]
     located.sort()
-    lines = [f"{source}:{line}: {where}: {message}" for line, _, where, message in located]
+    lines = [f"{source}:{line}: {where}: {shorten(message)}" for line, _, where, message in located]
     return list(dict.fromkeys(lines))
 
 

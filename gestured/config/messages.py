@@ -19,6 +19,14 @@ _KINDS = {
 }
 
 
+MESSAGE_LIMIT = 160  # characters of one problem's message: a 50 MB value is not echoed
+
+
+def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """`text` cut to `limit` characters, ending in `...` when cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def schema_problems(error: ValidationError) -> list[Problem]:
     """Every error of one validation, as (path, message) pairs."""
     problems: list[Problem] = []

@@ -17,6 +17,8 @@ from gestured.settings import Settings
 
 _DEFAULTS = Settings()
 DEFAULT_SHELL_TIMEOUT = 10.0
+MAX_SHELL_TIMEOUT = 86400.0  # a day; beyond it a timer overflows and nothing useful waits that long
+VALUE_LIMIT = 40  # characters of a value quoted in a message
 
 
 def _fail(message: str) -> PydanticCustomError:
@@ -60,7 +62,7 @@ def _argv_item(position: int, value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str):
-        return value
+        return _no_nul(value)
     raise _fail(f"argument {position + 1} must be text, not {describe_value(value)}: quote it")
 
 
@@ -74,7 +76,8 @@ def describe_value(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= VALUE_LIMIT else text[: VALUE_LIMIT - 3] + "..."
 
 
 def _empty_mapping(value: Any) -> Any:
@@ -85,6 +88,13 @@ def _empty_mapping(value: Any) -> Any:
 def _non_empty(text: str) -> str:
     if not text.strip():
         raise _fail("is empty")
+    return _no_nul(text)
+
+
+def _no_nul(text: str) -> str:
+    # A NUL byte can't reach a file name or a program's arguments: refuse it here, not at the fire.
+    if "\0" in text:
+        raise _fail("contains a NUL character (\\0): remove it")
     return text
 
 
@@ -104,7 +114,7 @@ class BindingModel(BaseModel):
     type: Text | None = None
     shell: ShellCommand = None
     use_shell: bool | None = None
-    timeout: Annotated[float, Field(gt=0)] | None = None
+    timeout: Annotated[float, Field(gt=0, le=MAX_SHELL_TIMEOUT)] | None = None
     hold: Seconds | None = None
     threshold: Confidence | None = None
     release: Seconds | None = None
