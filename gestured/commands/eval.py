@@ -1,4 +1,6 @@
 """`gestured eval --images DIR`: measure backend + classifier on labelled still images.
+(`gestured eval --videos DIR --labels FILE`: false fires on labelled clips, see
+gestured.commands.eval_videos.)
 
 DIR holds one subfolder per label (`DIR/thumbs_up/*.jpg`, `DIR/none/...`; symlinks are
 followed). Each image goes through the backend in IMAGE mode with the tiled second pass
@@ -28,8 +30,18 @@ from gestured.stills import detect_still, pick_hand
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--images", type=Path, required=True, metavar="DIR",
-                        help="folder with one subfolder of images per label")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--images", type=Path, metavar="DIR",
+                      help="folder with one subfolder of images per label")
+    what.add_argument("--videos", type=Path, metavar="DIR",
+                      help="folder of clips named by --labels: false fires and held hits, played "
+                           "through the daemon (dry run)")
+    parser.add_argument("--labels", type=Path, metavar="FILE",
+                        help="with --videos: tab-separated spans (file kind gesture from_s to_s), "
+                             "e.g. ../shared/data/videos/clips/clips.tsv")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="with --videos: the gestures.yaml to play with (default: the shipped "
+                             "one with every built-in gesture bound)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument("--plot", type=Path, metavar="FILE.png",
                         help="also draw the confusion matrix into a PNG (needs gestured[plot])")
@@ -132,6 +144,10 @@ def _progress(stream: Any) -> Callable[[int, int], None]:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.videos is not None:
+        from gestured.commands import eval_videos
+
+        return eval_videos.main(args)
     classifier = load_classifier(args.model)
     images = labelled_images(args.images.expanduser())
     if args.plot is not None and args.plot.suffix.lower() != ".png":
