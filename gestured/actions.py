@@ -10,19 +10,22 @@ commands on a small pool, each with a timeout that kills its whole process group
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import subprocess
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from gestured.errors import GesturedError
 from gestured.settings import Action, KeyAction, ShellAction, TypeAction, describe_action
+from gestured.shell import STDERR_LIMIT, CommandRunner, shell_command
 
 logger = logging.getLogger(__name__)
 
-STDERR_LIMIT = 500  # characters of a command's stderr kept in the log
+__all__ = ["ACTIONS", "ActionExecutor", "DryRunExecutor", "QUEUE_FULL", "STDERR_LIMIT", "run_command",
+           "shell_command"]
+
+QUEUE_LIMIT = 16  # shell commands waiting or running; a fire beyond it is dropped
+QUEUE_FULL = "queue_full"  # why a dropped action did not run
 
 
 class Keyboard(Protocol):
@@ -64,50 +67,9 @@ class LazyKeyboard:
         return self._keyboard
 
 
-def shell_command(action: ShellAction) -> str | list[str]:
-    """What Popen gets: the argv list, or one command line when the binding asks for a shell."""
-    if action.use_shell:
-        return " ".join(action.argv)
-    return list(action.argv)
-
-
 def run_command(action: ShellAction) -> int | None:
-    """Run a shell action to completion in its own process group; kill the group at timeout.
-
-    Returns the exit code, or None when it was killed at its timeout. Logs the outcome
-    (a failure with its stderr, truncated, as a warning). Its stdout is discarded: the
-    daemon's stdout carries the events. Raises OSError when the program can't be started.
-    """
-    process = subprocess.Popen(
-        shell_command(action),
-        shell=action.use_shell,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        _, stderr = process.communicate(timeout=action.timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        logger.warning("command %s killed after its %g s timeout", describe(action), action.timeout)
-        return None
-    message = stderr.decode(errors="replace").strip()
-    if len(message) > STDERR_LIMIT:
-        message = message[:STDERR_LIMIT] + "..."
-    if process.returncode == 0:
-        logger.debug("command %s exited 0%s", describe(action), f": {message}" if message else "")
-    else:
-        logger.warning("command %s exited %d: %s", describe(action), process.returncode, message or "(no stderr)")
-    return process.returncode
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.communicate()
+    """Run one shell action outside an executor (see gestured.shell.CommandRunner.run)."""
+    return CommandRunner().run(action)
 
 
 @dataclass(frozen=True)
@@ -132,7 +94,7 @@ def _type(action: TypeAction, executor: "ActionExecutor") -> None:
 
 def _shell(action: ShellAction, executor: "ActionExecutor") -> None:
     try:
-        run_command(action)
+        executor.commands.run(action)
     except FileNotFoundError as error:
         logger.error("command %s can't start: %s not found (check PATH)", describe(action), error.filename)
 
@@ -152,21 +114,63 @@ def describe(action: Action | None) -> str | None:
 
 
 class ActionExecutor:
-    """Runs actions for real, never blocking the caller and never raising into it."""
+    """Runs actions for real, never blocking the caller and never raising into it.
+
+    At most `queue_limit` shell commands wait or run at once: a fire beyond that is
+    dropped (a warning once per overflow, not per fire). `close()` stops running
+    commands (SIGTERM, then SIGKILL after STOP_GRACE s) so the daemon exits promptly.
+    """
 
     executes = True
 
-    def __init__(self, open_keyboard: Callable[[], Keyboard] | None = None, shell_workers: int = 4) -> None:
+    def __init__(self, open_keyboard: Callable[[], Keyboard] | None = None, shell_workers: int = 4,
+                 queue_limit: int = QUEUE_LIMIT) -> None:
         self.keyboard = LazyKeyboard(open_keyboard)
+        self.commands = CommandRunner()
         self._keys = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gestured-keys")
         self._shells = ThreadPoolExecutor(max_workers=shell_workers, thread_name_prefix="gestured-shell")
+        self._queue_limit = queue_limit
+        self._queued = 0  # shell commands submitted and not finished
+        self._dropped = 0  # since the queue last overflowed
+        self._count_lock = threading.Lock()
 
-    def execute(self, action: Action) -> Future[None]:
-        """Queue `action`; the returned future completes when it has run (errors are logged)."""
+    def execute(self, action: Action) -> Future[str | None]:
+        """Queue `action`; the future completes when it has run (errors are logged) with None,
+        or at once with QUEUE_FULL when it was dropped."""
         kind = ACTIONS[action.kind]
-        pool = self._keys if kind.on_keyboard_thread else self._shells
+        if kind.on_keyboard_thread:
+            logger.debug("queueing %s", describe_action(action))
+            return self._keys.submit(self._run_logged, kind, action)
+        with self._count_lock:
+            full = self._queued >= self._queue_limit
+            self._queued += not full
+            self._dropped += full
+            first_drop = full and self._dropped == 1
+        if full:
+            return self._drop(action, first_drop)
         logger.debug("queueing %s", describe_action(action))
-        return pool.submit(self._run_logged, kind, action)
+        return self._shells.submit(self._run_counted, kind, action)
+
+    def _drop(self, action: Action, first_drop: bool) -> Future[str | None]:
+        if first_drop:
+            logger.warning("%d commands already waiting or running: dropping %s and further fires "
+                           "until they finish (shorten the command or lengthen `repeat`)",
+                           self._queue_limit, describe(action))
+        dropped: Future[str | None] = Future()
+        dropped.set_result(QUEUE_FULL)
+        return dropped
+
+    def _run_counted(self, kind: ActionKind, action: Action) -> None:
+        try:
+            self._run_logged(kind, action)
+        finally:
+            with self._count_lock:
+                self._queued -= 1
+                dropped, drained = self._dropped, self._queued == 0 and self._dropped > 0
+                if drained:
+                    self._dropped = 0
+            if drained:
+                logger.info("command queue drained; %d fire(s) were dropped", dropped)
 
     def _run_logged(self, kind: ActionKind, action: Action) -> None:
         try:
@@ -175,9 +179,12 @@ class ActionExecutor:
             logger.exception("action %s failed", describe_action(action))
 
     def close(self, wait: bool = True) -> None:
-        """Finish queued key actions; wait for running commands when `wait` (they have timeouts)."""
+        """Drop queued commands, stop running ones (their process groups: SIGTERM, then
+        SIGKILL), finish queued key actions when `wait`. Returns within ~STOP_GRACE s."""
+        self._shells.shutdown(wait=False, cancel_futures=True)
+        self.commands.terminate_all()
+        self._shells.shutdown(wait=wait)
         self._keys.shutdown(wait=wait, cancel_futures=not wait)
-        self._shells.shutdown(wait=wait, cancel_futures=not wait)
 
 
 class DryRunExecutor:
