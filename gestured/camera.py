@@ -123,8 +123,21 @@ def open_with_timeout(open_capture: Callable[[], Capture], timeout: float, name:
     capture = result["capture"]
     if not capture.isOpened():
         capture.release()
-        raise SourceError(f"camera {name} not found or busy: check `ls /dev/video*` and --source")
+        raise SourceError(f"camera {name} not found or busy: {device_hint(name)}")
     return capture
+
+
+def device_hint(name: str, devices: list[str] | None = None) -> str:
+    """What to check for camera `name` ("7" or "/dev/video7"): whether such a device exists
+    and which ones do (`devices`: the /dev/video* paths, read from /dev when None)."""
+    import glob
+
+    found = sorted(glob.glob("/dev/video*")) if devices is None else devices
+    path = f"/dev/video{name}" if name.isdigit() else name
+    listing = f"cameras here: {', '.join(found)}" if found else "no /dev/video* devices at all"
+    if path not in found:
+        return f"there is no {path} ({listing}); give another --source or `camera:`"
+    return f"{path} exists: is another program using it? ({listing})"
 
 
 class _NewestFrame:

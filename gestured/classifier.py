@@ -34,7 +34,7 @@ import numpy as np
 from gestured import features as feature_module
 from gestured.errors import GesturedError
 from gestured.hand import Hand
-from gestured.npz import open_npz
+from gestured.npz import ArrayHeader, npz_headers, open_npz
 from gestured.paths import shipped_models_dir
 from gestured.settings import BUILTIN_GESTURES, NO_GESTURE
 
@@ -46,6 +46,9 @@ NONE_LABEL = NO_GESTURE
 FORMAT_NAME = "gestured-classifier"
 FORMAT_VERSION = 1
 DEFAULT_MODEL_NAME = "gestures"
+MAX_DESCRIPTION_BYTES = 1 << 20
+MAX_JSON_DEPTH = 32
+MAX_PARAMETERS = 5_000_000  # the shipped model has ~6,500; 5 M float32 weights are 20 MB
 RETRAIN_HINT = "retrain it with `gestured train` or point `model:` in gestures.yaml at another model"
 
 
@@ -237,9 +240,12 @@ def _read_description(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise _format_error(path, "file not found (a model is a .npz and a .json side by side)")
     try:
-        description = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _format_error(path, f"unreadable JSON ({error})") from error
+        text = _read_small(path, MAX_DESCRIPTION_BYTES)
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        description = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
+        raise _format_error(path, f"unreadable JSON ({error})") from None
     if not isinstance(description, dict) or description.get("format") != FORMAT_NAME:
         raise _format_error(path, f"not a gestured classifier (no \"format\": \"{FORMAT_NAME}\")")
     if description.get("format_version") != FORMAT_VERSION:
@@ -250,6 +256,36 @@ def _read_description(path: Path) -> dict[str, Any]:
     for problem in _description_problems(description):
         raise _format_error(path, problem)
     return description
+
+
+def _read_small(path: Path, limit: int) -> str:
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 1024} KiB")
+    return data.decode("utf-8")
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest (strings skipped), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for character in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in "]}":
+            depth -= 1
+    return deepest
 
 
 def _description_problems(description: dict[str, Any]) -> list[str]:
@@ -267,6 +303,8 @@ def _description_problems(description: dict[str, Any]) -> list[str]:
         isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in sizes
     ):
         return ["\"layer_sizes\" must be a list of at least two positive integers"]
+    if sum(inputs * outputs for inputs, outputs in zip(sizes, sizes[1:])) > MAX_PARAMETERS:
+        return [f"layers {sizes} hold more than {MAX_PARAMETERS:,} weights: not a gesture classifier"]
     if sizes[0] != description.get("feature_size") or sizes[0] != feature_module.FEATURE_SIZE:
         return [f"input size {sizes[0]} (feature_size {description.get('feature_size')!r}), "
                 f"this gestured computes {feature_module.FEATURE_SIZE} features"]
@@ -294,21 +332,29 @@ def _read_arrays(path: Path, description: dict[str, Any]) -> dict[str, np.ndarra
         expected[f"biases_{index}"] = (outputs,)
     arrays: dict[str, np.ndarray] = {}
     try:
+        _check_headers(path, npz_headers(path), expected)  # before loading: shapes fix the sizes
         with open_npz(path) as archive:
-            if set(archive.files) != set(expected):
-                raise _format_error(path, f"holds arrays {sorted(archive.files)}, "
-                                          f"expected {sorted(expected)}")
             for name, shape in expected.items():
                 arrays[name] = _checked_array(path, name, archive[name], shape)
     except ModelFormatError:
         raise
-    except ValueError as error:  # numpy refuses object arrays when allow_pickle=False
-        raise _format_error(path, f"refused: {error}") from error
+    except ValueError as error:  # not an npz, object arrays, sizes that disagree with headers
+        raise _format_error(path, str(error)) from error
     except (OSError, zipfile.BadZipFile, EOFError) as error:
         raise _format_error(path, f"unreadable npz ({error})") from error
     if not (arrays["std"] > 0).all():
         raise _format_error(path, "\"std\" must be positive")
     return arrays
+
+
+def _check_headers(path: Path, headers: dict[str, ArrayHeader], expected: dict[str, tuple[int, ...]]) -> None:
+    if set(headers) != set(expected):
+        raise _format_error(path, f"holds arrays {sorted(headers)[:20]}, expected {sorted(expected)}")
+    for name, shape in expected.items():
+        if headers[name].dtype.kind != "f":
+            raise _format_error(path, f"array {name} has dtype {headers[name].dtype}, expected float")
+        if headers[name].shape != shape:
+            raise _format_error(path, f"array {name} has shape {headers[name].shape}, expected {shape}")
 
 
 def _checked_array(path: Path, name: str, array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

@@ -60,6 +60,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit code (2: usage or config error, 130: Ctrl+C)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl+C while importing or parsing: no traceback
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     arguments = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     command = arguments[0] if arguments and arguments[0] in COMMANDS else None
     args = build_parser(command).parse_args(arguments)

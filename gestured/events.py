@@ -61,11 +61,15 @@ def event_writer(as_json: bool, stream: TextIO | None = None) -> Callable[[Gestu
             return
         output = stream or sys.stdout
         try:
+            if output is None:  # started with stdout closed (`>&-`)
+                raise OSError("stdout is closed")
             output.write((event.to_json() if as_json else event.to_text()) + "\n")
             output.flush()
-        except BrokenPipeError:
-            # `gestured --json | head -1`: the reader left; actions go on, events stop.
+        except (OSError, ValueError) as error:
+            # `gestured --json | head -1`, `>/dev/full`: the reader left or the disk is full;
+            # actions go on, events stop (ValueError: the stream object itself was closed).
             reader_gone = True
-            logger.warning("stdout was closed: no more events are printed (actions still run)")
+            logger.warning("cannot print events (%s): no more events are printed (actions still run)",
+                           getattr(error, "strerror", None) or error)
 
     return write

@@ -37,9 +37,15 @@ class InstanceLock:
         self._file: object | None = None
 
     def acquire(self) -> "InstanceLock":
-        """Take the lock and write our PID. Raises AlreadyRunning naming the PID that holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle = open(self.path, "a+", encoding="ascii")
+        """Take the lock and write our PID. Raises AlreadyRunning naming the PID that holds it,
+        GesturedError when the lock file can't be created."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle = open(self.path, "a+", encoding="ascii")
+        except OSError as error:
+            raise GesturedError(
+                f"cannot create the lock file {self.path} ({error.strerror}): set XDG_RUNTIME_DIR "
+                "to a directory you own (or remove what is in the way)") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -101,6 +107,57 @@ def install_signal_handlers(target: Controllable) -> Callable[[], None]:
             signal.signal(signal_number, handler)
 
     return restore
+
+
+class StopRequested(BaseException):
+    """SIGTERM or SIGINT arrived while gestured was still starting: unwind and exit 0.
+
+    A BaseException, so no `except Exception` on the way swallows it; the CLI catches it.
+    """
+
+
+class StartupSignals:
+    """Signal handling from the first line of `run` until the daemon exists.
+
+    SIGTERM/SIGINT abort the start-up (StopRequested); SIGHUP and SIGUSR1 are remembered
+    and replayed on the daemon by `hand_over` (the default action of both would kill us:
+    `systemctl reload` right after a start did).
+    """
+
+    def __init__(self) -> None:
+        self.reload = False
+        self.pause_toggles = 0
+        self._previous: dict[signal.Signals, object] = {}
+
+    def install(self) -> "StartupSignals":
+        """Route the four signals here (main thread only); returns self."""
+        routes = {signal.SIGTERM: self._stop, signal.SIGINT: self._stop,
+                  signal.SIGHUP: self._reload, signal.SIGUSR1: self._pause}
+        for number, handler in routes.items():
+            self._previous[number] = signal.signal(number, handler)
+        return self
+
+    def _stop(self, number: int, _frame: FrameType | None) -> None:
+        raise StopRequested(signal.Signals(number).name)
+
+    def _reload(self, _number: int, _frame: FrameType | None) -> None:
+        self.reload = True
+
+    def _pause(self, _number: int, _frame: FrameType | None) -> None:
+        self.pause_toggles += 1
+
+    def hand_over(self, target: Controllable) -> None:
+        """Route the signals to `target` and replay the SIGHUP and SIGUSR1 that arrived."""
+        install_signal_handlers(target)
+        if self.reload:
+            target.request_reload()
+        if self.pause_toggles % 2:
+            target.toggle_pause()
+
+    def restore(self) -> None:
+        """Put back the handlers from before `install`."""
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
 
 
 def _handler(signal_number: signal.Signals, action: Callable[[], None]) -> Callable[[int, FrameType | None], None]:

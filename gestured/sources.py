@@ -165,7 +165,9 @@ class VideoFileSource(_PlayedSource):
 class ImageFolderSource(_PlayedSource):
     """The images of a folder in name order, played at `fps` (timestamp = index / fps).
 
-    Unreadable images are skipped with a warning. Raises SourceError for a folder with no images.
+    Unreadable and oversized images are skipped with a warning (gestured.images); fit:
+    (width, height) to shrink larger ones into, as for video files. Raises SourceError for
+    a folder with no images.
     """
 
     def __init__(
@@ -176,11 +178,13 @@ class ImageFolderSource(_PlayedSource):
         realtime: bool = False,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] | None = None,
+        fit: tuple[int, int] | None = None,
     ) -> None:
         if fps <= 0:
             raise SourceError(f"image folder fps must be positive, got {fps}")
         self.name = str(path)
         self.fps = fps
+        self.fit = fit
         self.paths = sorted(
             entry for entry in Path(path).iterdir() if entry.suffix.lower() in IMAGE_SUFFIXES
         )
@@ -189,7 +193,7 @@ class ImageFolderSource(_PlayedSource):
         self._start_playing(realtime, clock, sleep)
 
     def __iter__(self) -> Iterator[Frame]:
-        import cv2
+        from gestured.images import read_image
 
         for index, image_path in enumerate(self.paths):
             if self._stop.is_set():
@@ -197,11 +201,9 @@ class ImageFolderSource(_PlayedSource):
             timestamp = index / self.fps
             if not (self._pacer.pace(timestamp, 1.0 / self.fps) and self._want(timestamp)):
                 continue
-            image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
-            if image is None:
-                logger.warning("skipping unreadable image %s", image_path)
-                continue
-            yield Frame(image=image, timestamp=timestamp, index=index)
+            image = read_image(image_path)  # refuses or shrinks a huge one, says why
+            if image is not None:
+                yield Frame(image=fit_into(image, self.fit), timestamp=timestamp, index=index)
 
 
 
@@ -232,11 +234,14 @@ def camera_device(spec: str) -> int | str | None:
 def open_source(spec: str, *, realtime: bool = False, **options: Any) -> FrameSource:
     """Open a camera index ("0"), a /dev/videoN, a video file or an image folder.
 
-    options: `fps` for folders; `fit` (width, height) for video files; `clock` for files
+    options: `fps` for folders; `fit` (width, height) for video files and folders; `clock` for files
     and folders; for cameras any of CAMERA_OPTIONS (see gestured.camera.CameraSource). A camera is opened lazily, on first
     iteration, and retried there; a file or folder is opened now.
     Raises SourceError for a path that does not exist or cannot be read.
     """
+    if not str(spec).strip():
+        raise SourceError("the source is empty: give a camera index (0), /dev/videoN, "
+                          "a video file or an image folder")
     device = camera_device(str(spec))
     if device is not None:
         from gestured.camera import CameraSource
@@ -247,7 +252,7 @@ def open_source(spec: str, *, realtime: bool = False, **options: Any) -> FrameSo
     clock = options.get("clock", time.monotonic)
     if path.is_dir():
         fps = options.get("fps") or DEFAULT_FOLDER_FPS
-        return ImageFolderSource(path, fps=fps, realtime=realtime, clock=clock)
+        return ImageFolderSource(path, fps=fps, realtime=realtime, clock=clock, fit=options.get("fit"))
     if path.is_file():
         return VideoFileSource(path, realtime=realtime, clock=clock, fit=options.get("fit"))
     raise SourceError(

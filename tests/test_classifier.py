@@ -173,7 +173,7 @@ BROKEN = {
                         "dtype"),
     "zero std": (lambda base: _edit_npz(base.parent / "model.npz",
                                         std=np.zeros(features.FEATURE_SIZE, np.float32)), "positive"),
-    "not a zip": (lambda base: (base.parent / "model.npz").write_bytes(b"PK\x03\x04 garbage"), "unreadable npz"),
+    "not a zip": (lambda base: (base.parent / "model.npz").write_bytes(b"PK\x03\x04 garbage"), "not an .npz archive"),
 }
 
 

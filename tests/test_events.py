@@ -52,4 +52,4 @@ def test_a_closed_stdout_stops_the_events_not_the_daemon(caplog: pytest.LogCaptu
     write(event)
     write(event)
     assert ClosedPipe.writes == 1
-    assert "stdout was closed: no more events are printed (actions still run)" in caplog.text
+    assert "cannot print events (Broken pipe): no more events are printed (actions still run)" in caplog.text

@@ -132,9 +132,9 @@ def format_report(report: dict[str, Any]) -> str:
 
 
 def _read_image(path: Path) -> np.ndarray | None:
-    import cv2
+    from gestured.images import read_image
 
-    return cv2.imread(str(path), cv2.IMREAD_COLOR)
+    return read_image(path)
 
 
 def _progress(stream: Any) -> Callable[[int, int], None]:

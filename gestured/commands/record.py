@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -151,11 +152,26 @@ def check_arguments(args: argparse.Namespace) -> None:
 RECORD_CAMERA_ATTEMPTS = 3
 
 
+def check_writable(folder: Path) -> None:
+    """Create `folder` if needed and make sure a file can be written there.
+
+    Raises GesturedError naming the folder and the reason.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise GesturedError(f"--out {folder} is a file: give a folder for the dataset")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise GesturedError(f"--out {folder}: cannot write there ({error.strerror}): "
+                            "give a folder you can write") from None
+
+
 def main(args: argparse.Namespace) -> int:
     check_arguments(args)
     folder = (args.out or data_dir() / "datasets").expanduser()
-    if folder.exists() and not folder.is_dir():  # checked before capturing: a bad --out loses no samples
-        raise GesturedError(f"--out {folder} is a file: give a folder for the dataset")
+    check_writable(folder)  # before capturing: a bad --out loses no samples
     path = output_path(folder, args.label, args.format, datetime.now())
     source = open_source(args.source, max_attempts=RECORD_CAMERA_ATTEMPTS)
     still = isinstance(source, ImageFolderSource)

@@ -70,16 +70,29 @@ def main(args: argparse.Namespace) -> int:
     for a broken config, a missing model, an unknown backend, an unreadable source, a
     second instance or a missing display for --show.
     """
+    from gestured.service import StartupSignals, StopRequested
+
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    startup = StartupSignals().install() if on_main_thread else None  # first thing: see StartupSignals
+    try:
+        return _start_and_run(args, startup)
+    except StopRequested as stop:
+        logger.info("stopped by %s while starting", stop)
+        return 0
+    finally:
+        if startup is not None:
+            startup.restore()
+
+
+def _start_and_run(args: argparse.Namespace, startup: Any) -> int:
     from gestured.config import default_config_path
 
     config_path = Path(args.config).expanduser() if args.config else default_config_path()
     settings, classifier = load_configuration(config_path)
     with contextlib.ExitStack() as stack:
         daemon = build_daemon(args, settings, classifier, watched_config(args, config_path), stack)
-        from gestured.service import install_signal_handlers
-
-        if threading.current_thread() is threading.main_thread():
-            stack.callback(install_signal_handlers(daemon))
+        if startup is not None:
+            startup.hand_over(daemon)
         return daemon.run()
 
 

@@ -162,7 +162,11 @@ def gather(args: argparse.Namespace) -> tuple[Dataset, list[str]]:
         parts.append(builtin_dataset((args.shared_data or default_shared_data()).expanduser()))
         sources.append(f"built-in training set ({BUILTIN_DATASET})")
     if args.data:
-        recorded = without_degenerate(load_datasets(args.data))
+        loaded = load_datasets(args.data)
+        if not len(loaded):
+            raise GesturedError(f"no samples in {', '.join(map(str, args.data))}: "
+                                "record some with `gestured record`")
+        recorded = without_degenerate(loaded)
         parts.append(recorded if args.no_mirror else with_mirrored(recorded))
         sources += [str(path) for path in dataset_files(args.data)]
     return Dataset.concat(parts), sources
