@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from gestured import __version__
-from gestured.errors import GesturedError
+from gestured.errors import GesturedError, StopRequested
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -36,6 +36,15 @@ def _with_default_command(argv: list[str]) -> list[str]:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in top_level):
         return [DEFAULT_COMMAND, *argv]
     return argv
+
+
+def _catch_startup_signals() -> object | None:
+    """For `run`: hold SIGHUP/SIGUSR1 from now on (see gestured.service.StartupSignals)."""
+    import threading
+
+    from gestured.service import StartupSignals
+
+    return StartupSignals().install() if threading.current_thread() is threading.main_thread() else None
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -63,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code (2: usage or config error, 130: Ctrl+C)."""
     try:
         return _main(argv)
+    except StopRequested:  # SIGTERM/SIGINT while `run` was starting: a clean stop
+        return 0
     except KeyboardInterrupt:  # Ctrl+C while importing or parsing: no traceback
         return 130
 
@@ -70,7 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     arguments = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     command = arguments[0] if arguments and arguments[0] in COMMANDS else None
+    startup_signals = _catch_startup_signals() if command == DEFAULT_COMMAND else None
     args = build_parser(command).parse_args(arguments)
+    if startup_signals is not None:
+        args.startup_signals = startup_signals
     if args.command is None:
         return 0
     logging.basicConfig(

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Protocol
 
-from gestured.errors import GesturedError
+from gestured.errors import GesturedError, StopRequested
 from gestured.paths import runtime_dir
 
 logger = logging.getLogger(__name__)
@@ -107,13 +107,6 @@ def install_signal_handlers(target: Controllable) -> Callable[[], None]:
             signal.signal(signal_number, handler)
 
     return restore
-
-
-class StopRequested(BaseException):
-    """SIGTERM or SIGINT arrived while gestured was still starting: unwind and exit 0.
-
-    A BaseException, so no `except Exception` on the way swallows it; the CLI catches it.
-    """
 
 
 class StartupSignals:

@@ -44,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="play video files and folders at their own frame rate, as a camera would")
     parser.add_argument("--fps", type=_positive(float), default=10.0,
                         help="frame rate of an image folder (default: 10)")
+    parser.set_defaults(startup_signals=None)
     parser.add_argument("--no-idle", action="store_true",
                         help="run the keypoint backend on every frame, even when nothing moves")
 
@@ -72,8 +73,9 @@ def main(args: argparse.Namespace) -> int:
     """
     from gestured.service import StartupSignals, StopRequested
 
-    on_main_thread = threading.current_thread() is threading.main_thread()
-    startup = StartupSignals().install() if on_main_thread else None  # first thing: see StartupSignals
+    startup = args.startup_signals  # installed by the CLI before this module was even imported
+    if startup is None and threading.current_thread() is threading.main_thread():
+        startup = StartupSignals().install()
     try:
         return _start_and_run(args, startup)
     except StopRequested as stop:
