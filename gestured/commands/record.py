@@ -153,16 +153,20 @@ RECORD_CAMERA_ATTEMPTS = 3
 
 
 def check_writable(folder: Path) -> None:
-    """Create `folder` if needed and make sure a file can be written there.
+    """Make sure a file can be written in `folder` (created for the test and removed again:
+    a recording that finds no hand leaves nothing behind).
 
     Raises GesturedError naming the folder and the reason.
     """
     if folder.exists() and not folder.is_dir():
         raise GesturedError(f"--out {folder} is a file: give a folder for the dataset")
+    missing = [parent for parent in (folder, *folder.parents) if not parent.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
+        for created in missing:  # deepest first
+            created.rmdir()
     except OSError as error:
         raise GesturedError(f"--out {folder}: cannot write there ({error.strerror}): "
                             "give a folder you can write") from None
