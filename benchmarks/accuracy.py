@@ -77,8 +77,8 @@ def video_predictions(path: Path, model: Path | None) -> tuple[list[tuple[str, f
     """Per frame (label or '-' for no hand, confidence) in VIDEO mode; and the frame rate."""
     import cv2
 
-    from gestured.backends import create_backend
-    from gestured.classifier import load_classifier
+    from gestured.recognition.backends import create_backend
+    from gestured.recognition.classifier import load_classifier
 
     classifier = load_classifier(model)
     backend = create_backend("mediapipe", mode="video", num_hands=1, offline=True)
@@ -128,8 +128,8 @@ def detection_gain(paths: list[Path]) -> dict[str, Any]:
     """Photos with a hand: one HandLandmarker pass vs detect_still (padded + tiles)."""
     import cv2
 
-    from gestured.backends import create_backend
-    from gestured.stills import detect_still
+    from gestured.recognition.backends import create_backend
+    from gestured.recognition.stills import detect_still
 
     backend = create_backend("mediapipe", mode="image", num_hands=2, offline=True)
     first = still = 0

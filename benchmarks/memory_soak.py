@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from gestured.bench import Clip, ClipRunner, memory_mb
+from gestured.bench.core import Clip, ClipRunner, memory_mb
 from gestured.commands.bench import build_pipeline, shared_dir
 
 

@@ -25,9 +25,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("GESTURED_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from gestured.backends.openpose import DEFAULT_INPUT_SIZE, DEFAULT_STAGE  # noqa: E402
-from gestured.bench_openpose import measure_openpose  # noqa: E402
+from gestured.bench.openpose import measure_openpose  # noqa: E402
 from gestured.paths import model_dir  # noqa: E402
+from gestured.recognition.backends.openpose import DEFAULT_INPUT_SIZE, DEFAULT_STAGE  # noqa: E402
 
 
 def read_frames(video: Path, count: int) -> list:
@@ -64,7 +64,7 @@ def install_models(directory: Path, prototxt: Path, weights: Path | None) -> tup
     """Put the prototxt, the weights (random ones, padded to the real file's size, when none
     are given) and the user's hand_landmarker.task into `directory`, as the model store
     names them; returns the paths `ensure_model` gives back for them."""
-    from gestured.models import MODELS, ensure_model
+    from gestured.weights import MODELS, ensure_model
     from tests.caffemodel import REAL_WEIGHTS_SIZE, write_caffemodel
 
     landmarker = model_dir() / MODELS["hand_landmarker"].filename

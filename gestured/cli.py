@@ -39,10 +39,10 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 
 def _catch_startup_signals() -> object | None:
-    """For `run`: hold SIGHUP/SIGUSR1 from now on (see gestured.service.StartupSignals)."""
+    """For `run`: hold SIGHUP/SIGUSR1 from now on (see gestured.runtime.signals.StartupSignals)."""
     import threading
 
-    from gestured.service import StartupSignals
+    from gestured.runtime.signals import StartupSignals
 
     return StartupSignals().install() if threading.current_thread() is threading.main_thread() else None
 

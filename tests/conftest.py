@@ -28,7 +28,7 @@ def shared_data(shared_dir: Path) -> Path:
 def landmarker_model() -> Path:
     """The verified hand_landmarker.task (fetched if missing); skips the test if it can't be had."""
     from gestured.errors import GesturedError
-    from gestured.models import ensure_model
+    from gestured.weights import ensure_model
 
     try:
         return ensure_model("hand_landmarker")

@@ -16,10 +16,10 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from gestured.classifier import LABELS, Prediction
-from gestured.hand import Hand
-from gestured.settings import Action
-from gestured.sources import Frame
+from gestured.capture.frames import Frame
+from gestured.config.settings import Action
+from gestured.recognition.classifier import LABELS, Prediction
+from gestured.recognition.hand import Hand
 
 
 class FakeClock:

@@ -17,13 +17,13 @@ import cv2
 import numpy as np
 import pytest
 
-from gestured.classifier import GestureClassifier, ModelFormatError, json_depth
+from gestured.capture.images import read_image
+from gestured.capture.sources import ImageFolderSource, SourceError, open_source
 from gestured.errors import GesturedError
-from gestured.features import FEATURE_SIZE
-from gestured.images import read_image
-from gestured.npz import npz_headers
-from gestured.service import InstanceLock
-from gestured.sources import ImageFolderSource, SourceError, open_source
+from gestured.recognition.classifier import GestureClassifier, ModelFormatError, json_depth
+from gestured.recognition.features import FEATURE_SIZE
+from gestured.recognition.npz import npz_headers
+from gestured.runtime.lock import InstanceLock
 from gestured.training.mlp import train_classifier
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +138,7 @@ def test_a_lock_path_that_is_a_directory_or_cannot_be_made_is_one_line(tmp_path:
 
 
 def test_train_on_a_header_only_csv_is_one_line(tmp_path: Path) -> None:
-    from gestured.dataset import Dataset, save_dataset
+    from gestured.training.dataset import Dataset, save_dataset
 
     empty = save_dataset(tmp_path / "empty.csv", Dataset.empty())
     result = subprocess.run([sys.executable, "-m", "gestured", "train", "--data", str(empty), "--out",
@@ -159,7 +159,7 @@ def test_record_refuses_an_unwritable_out_before_capturing(tmp_path: Path) -> No
 
 
 def test_an_unknown_camera_index_says_which_devices_exist() -> None:
-    from gestured.camera import device_hint
+    from gestured.capture.camera import device_hint
 
     assert device_hint("7", ["/dev/video0", "/dev/video1"]) == (
         "there is no /dev/video7 (cameras here: /dev/video0, /dev/video1); give another --source or `camera:`")

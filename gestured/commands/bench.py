@@ -3,7 +3,7 @@
 With no `--source` it plays a built-in set: a hand held still (demo.mp4) and a hand moving
 (asl.mp4) from ../shared/data/videos where present (`$GESTURED_SHARED_DIR` overrides
 ../shared), and an empty static scene it writes itself (a still room with sensor noise,
-mp4v, 640x480, 30 fps). The measurement itself is `gestured.bench`.
+mp4v, 640x480, 30 fps). The measurement itself is `gestured.bench.core`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from gestured.bench import FRAME_SIZE, Clip, ClipRunner, Pipeline
-from gestured.bench_report import summarise
+from gestured.bench.core import FRAME_SIZE, Clip, ClipRunner, Pipeline
+from gestured.bench.report import summarise
 from gestured.errors import GesturedError
 
 logger = logging.getLogger(__name__)
@@ -186,17 +186,17 @@ def build_pipeline(
     """The real stages: backend, classifier, features, debouncer with one binding per gesture,
     the idle gate, and (for mediapipe, when `bare`) the bare HandLandmarker call.
     Raises GesturedError."""
-    from gestured.backends import create_backend
-    from gestured.debounce import Debouncer
-    from gestured.features import hand_features
-    from gestured.motion import MotionGate
+    from gestured.capture.motion import MotionGate
+    from gestured.recognition.backends import create_backend
+    from gestured.recognition.features import hand_features
+    from gestured.runtime.debounce import Debouncer
 
     classifier = _classifier(model, notes)
     bindings = bench_bindings(classifier.labels)
     backend = create_backend(backend_name, mode="video", num_hands=1)
     bare_call = None
     if backend_name == "mediapipe" and bare:
-        from gestured.models import ensure_model
+        from gestured.weights import ensure_model
 
         bare_call = MediaPipeBareCall(ensure_model("hand_landmarker"))
     elif bare:
@@ -215,7 +215,7 @@ def build_pipeline(
 
 def bench_bindings(labels: tuple[str, ...]) -> tuple[Any, ...]:
     """One dry binding per gesture with the default hold, threshold and release."""
-    from gestured.settings import Binding, KeyAction, Settings
+    from gestured.config.settings import Binding, KeyAction, Settings
 
     defaults = Settings()
     return tuple(
@@ -226,7 +226,7 @@ def bench_bindings(labels: tuple[str, ...]) -> tuple[Any, ...]:
 
 def _classifier(model: str | None, notes: list[str]) -> Any:
     """The classifier; without --model and without a shipped model, a stand-in of the same size."""
-    from gestured.classifier import LABELS, GestureClassifier, load_classifier
+    from gestured.recognition.classifier import LABELS, GestureClassifier, load_classifier
 
     try:
         return load_classifier(model)
@@ -235,7 +235,7 @@ def _classifier(model: str | None, notes: list[str]) -> Any:
             raise
         notes.append(f"no shipped classifier ({error}): timed a random-weight stand-in with the "
                      "default layer sizes (112-64-32-9); its timings hold, its gestures do not")
-    from gestured.features import FEATURE_SIZE, FEATURE_VERSION
+    from gestured.recognition.features import FEATURE_SIZE, FEATURE_VERSION
 
     rng = np.random.default_rng(0)
     sizes = (FEATURE_SIZE, 64, 32, len(LABELS))
@@ -250,10 +250,10 @@ def _classifier(model: str | None, notes: list[str]) -> Any:
 
 
 def _openpose(clips: list[Clip], notes: list[str]) -> dict[str, Any]:
-    """The OpenPose prototype comparison (gestured.bench_openpose) on the first clip's frames."""
-    from gestured.bench import fit_size, open_video, read_frame
-    from gestured.bench_openpose import measure_openpose
-    from gestured.models import ensure_model
+    """The OpenPose prototype comparison (gestured.bench.openpose) on the first clip's frames."""
+    from gestured.bench.core import fit_size, open_video, read_frame
+    from gestured.bench.openpose import measure_openpose
+    from gestured.weights import ensure_model
 
     # Never downloads here: the weights need the licence accepted (`gestured models fetch openpose`).
     prototxt = ensure_model("openpose_hand_prototxt", offline=True)

@@ -17,8 +17,8 @@ from typing import Iterable
 from gestured import paths
 from gestured.config import ConfigError, default_config_path, read_config
 from gestured.config.describe import describe_action
+from gestured.config.settings import Binding, Settings
 from gestured.errors import GesturedError
-from gestured.settings import Binding, Settings
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +73,7 @@ def model_labels(model: str | None) -> Iterable[str]:
     if model is None:
         return ()
     try:
-        from gestured.classifier import load_classifier
+        from gestured.recognition.classifier import load_classifier
     except ImportError:
         return ()
     try:

@@ -4,7 +4,7 @@ gestured.commands.eval_videos.)
 
 DIR holds one subfolder per label (`DIR/thumbs_up/*.jpg`, `DIR/none/...`; symlinks are
 followed). Each image goes through the backend in IMAGE mode with the tiled second pass
-(`gestured.stills.detect_still`), the labelled hand is picked (`pick_hand`) and
+(`gestured.recognition.stills.detect_still`), the labelled hand is picked (`pick_hand`) and
 classified; an image where no hand is found counts as predicted `none`. The report gives
 every metric twice: over all images, and over the images where a hand was detected.
 Folders whose label the model doesn't know are listed and left out of the metrics.
@@ -21,12 +21,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from gestured.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
-from gestured.classifier import LABELS, NONE_LABEL, GestureClassifier, load_classifier
+from gestured.capture.sources import IMAGE_SUFFIXES
 from gestured.errors import GesturedError
-from gestured.metrics import evaluation_report, format_metrics, plot_confusion
-from gestured.sources import IMAGE_SUFFIXES
-from gestured.stills import detect_still, pick_hand
+from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
+from gestured.recognition.classifier import LABELS, NONE_LABEL, GestureClassifier, load_classifier
+from gestured.recognition.stills import detect_still, pick_hand
+from gestured.training.metrics import evaluation_report, format_metrics, plot_confusion
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -132,7 +132,7 @@ def format_report(report: dict[str, Any]) -> str:
 
 
 def _read_image(path: Path) -> np.ndarray | None:
-    from gestured.images import read_image
+    from gestured.capture.images import read_image
 
     return read_image(path)
 

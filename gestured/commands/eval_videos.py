@@ -1,9 +1,9 @@
 """`gestured eval --videos DIR --labels FILE`: false fires and held hits on labelled clips.
 
-Each clip plays through the daemon itself (`gestured.daemon.Daemon`, what `gestured run
+Each clip plays through the daemon itself (`gestured.runtime.daemon.Daemon`, what `gestured run
 --dry-run` runs: idle gate, backend, classifier, debouncer, bindings), frames fitted
 into the camera mode as `run` does, a fresh backend per clip, media time as the clock.
-Its fires are scored by `gestured.clipeval`. Without `--config` every built-in gesture
+Its fires are scored by `gestured.training.clipeval`. Without `--config` every built-in gesture
 is bound (the shipped gestures.yaml with a binding added for each unbound gesture),
 which is what a user who binds them all gets.
 """
@@ -19,10 +19,10 @@ from typing import Any
 import yaml
 
 from gestured import paths
-from gestured.clipeval import FiredGesture, LabelledClip, format_summary, read_labels, score_clip, summarise
+from gestured.config.settings import BUILTIN_GESTURES, Settings
 from gestured.errors import GesturedError
-from gestured.events import GestureEvent
-from gestured.settings import BUILTIN_GESTURES, Settings
+from gestured.runtime.events import GestureEvent
+from gestured.training.clipeval import FiredGesture, LabelledClip, format_summary, read_labels, score_clip, summarise
 
 logger = logging.getLogger(__name__)
 
@@ -54,12 +54,12 @@ def settings_for(config: Path | None) -> Settings:
 
 def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGesture]:
     """The fires of one clip played through a dry-run Daemon, as `gestured run` would."""
-    from gestured.actions import DryRunExecutor
-    from gestured.backends import create_backend
+    from gestured.capture.motion import MotionGate
+    from gestured.capture.sources import VideoFileSource
     from gestured.commands.run import CAMERA_MODE, CLASSIFIERS
-    from gestured.daemon import Daemon
-    from gestured.motion import MotionGate
-    from gestured.sources import VideoFileSource
+    from gestured.output.actions import DryRunExecutor
+    from gestured.recognition.backends import create_backend
+    from gestured.runtime.daemon import Daemon
 
     source = VideoFileSource(path, fit=CAMERA_MODE)
     events: list[GestureEvent] = []

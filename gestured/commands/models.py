@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TextIO
 
-from gestured.models import (
+from gestured.weights import (
     DEFAULT_MODELS,
     GROUPS,
     LicenseNotAccepted,

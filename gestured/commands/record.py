@@ -1,9 +1,9 @@
 """`gestured record LABEL --source SRC`: capture keypoints of one gesture into a dataset file.
 
 A camera or a video runs the backend in VIDEO mode (tracking); an image folder runs it in
-IMAGE mode with the tiled second pass of `gestured.stills` and keeps the labelled hand
+IMAGE mode with the tiled second pass of `gestured.recognition.stills` and keeps the labelled hand
 (`pick_hand`). Frames without a hand are counted and skipped. Ctrl-C stops the capture
-and keeps what was taken. The file is DIR/LABEL-<timestamp>.npz (schema: gestured.dataset).
+and keeps what was taken. The file is DIR/LABEL-<timestamp>.npz (schema: gestured.training.dataset).
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from typing import Callable, TextIO
 
 import numpy as np
 
-from gestured.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
-from gestured.dataset import Dataset, save_dataset
+from gestured.capture.frames import FrameSource
+from gestured.capture.sources import ImageFolderSource, open_source
 from gestured.errors import GesturedError
-from gestured.hand import Hand
 from gestured.paths import data_dir
-from gestured.sources import FrameSource, ImageFolderSource, open_source
-from gestured.stills import detect_still, pick_hand
+from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
+from gestured.recognition.hand import Hand
+from gestured.recognition.stills import detect_still, pick_hand
+from gestured.training.dataset import Dataset, save_dataset
 
 LABEL_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 LIVE_MAX_SAMPLES = 200  # default for cameras; files and folders run to their end

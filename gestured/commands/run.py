@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from gestured import paths
-from gestured.settings import Settings
+from gestured.config.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,8 @@ def main(args: argparse.Namespace) -> int:
     for a broken config, a missing model, an unknown backend, an unreadable source, a
     second instance or a missing display for --show.
     """
-    from gestured.service import StartupSignals, StopRequested
+    from gestured.errors import StopRequested
+    from gestured.runtime.signals import StartupSignals
 
     startup = args.startup_signals  # installed by the CLI before this module was even imported
     if startup is None and threading.current_thread() is threading.main_thread():
@@ -124,7 +125,7 @@ class ClassifierLabels:
         self.classifiers: dict[tuple[str | None, float | None], Any] = {}
 
     def classifier(self, model: str | None) -> Any:
-        from gestured.classifier import load_classifier, model_base
+        from gestured.recognition.classifier import load_classifier, model_base
 
         description = Path(f"{model_base(model)}.json") if model is not None else None
         try:
@@ -161,12 +162,12 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
 
     Everything opened is registered on `stack`, so a failure part way releases it.
     """
-    from gestured.actions import ActionExecutor, DryRunExecutor
-    from gestured.backends import create_backend
-    from gestured.daemon import Daemon
-    from gestured.events import event_writer
-    from gestured.service import InstanceLock
-    from gestured.sources import open_source
+    from gestured.capture.sources import open_source
+    from gestured.output.actions import ActionExecutor, DryRunExecutor
+    from gestured.recognition.backends import create_backend
+    from gestured.runtime.daemon import Daemon
+    from gestured.runtime.events import event_writer
+    from gestured.runtime.lock import InstanceLock
 
     clock = time.monotonic
     epoch = clock()
@@ -181,7 +182,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         stack.enter_context(InstanceLock())
     preview = None
     if args.show:
-        from gestured.preview import PreviewWindow
+        from gestured.output.preview import PreviewWindow
 
         preview = PreviewWindow()
         stack.callback(preview.close)
@@ -217,13 +218,13 @@ def _first_then_new(first: Any, factory: Callable[[], Any]) -> Callable[[], Any]
 
 
 def _motion_gate() -> Any:
-    from gestured.motion import MotionGate
+    from gestured.capture.motion import MotionGate
 
     return MotionGate()
 
 
 class WatcherReloader:
-    """gestured.reload.ConfigWatcher behind the Daemon's Reloader protocol.
+    """gestured.config.reload.ConfigWatcher behind the Daemon's Reloader protocol.
 
     The watcher's thread hands new settings over by assigning one attribute; the loop
     takes them with poll(). A broken file is logged by the watcher and changes nothing.
@@ -233,7 +234,7 @@ class WatcherReloader:
         from functools import partial
 
         from gestured.config import load_settings
-        from gestured.reload import ConfigWatcher
+        from gestured.config.reload import ConfigWatcher
 
         self._pending: Settings | None = None
         self.watcher = ConfigWatcher(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gestured import paths
 from gestured.errors import GesturedError
-from gestured.session import choose_backend, uinput_writable
+from gestured.output.session import choose_backend, uinput_writable
 
 UNIT_NAME = "gestured.service"
 DESKTOP_NAME = "gestured.desktop"

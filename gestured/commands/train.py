@@ -1,9 +1,9 @@
 """`gestured train --data DIR... --out PATH`: train a gesture classifier from recorded datasets.
 
-Keypoints are turned into features here (`gestured.features.batch_features`), so datasets
+Keypoints are turned into features here (`gestured.recognition.features.batch_features`), so datasets
 recorded under an older feature version still train. Cross-validation runs first (grouped
 by recording stretch where every label has two or more groups), then the model is trained
-on everything and saved as PATH.npz + PATH.json (see gestured.classifier). The user's
+on everything and saved as PATH.npz + PATH.json (see gestured.recognition.classifier). The user's
 samples are also added mirrored left-right (point_left and point_right swapped), as the
 shipped model's are, so a gesture recorded with one hand works with either.
 `--with-builtin` adds the user's samples to the built-in training set, so a new gesture
@@ -21,17 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from gestured.classifier import NONE_LABEL
-from gestured.training.mlp import cross_validate, train_classifier
-from gestured.dataset import Dataset, dataset_files, load_dataset, load_datasets
 from gestured.errors import GesturedError
-from gestured.features import batch_features
 from gestured.paths import shipped_models_dir
+from gestured.recognition.classifier import NONE_LABEL
+from gestured.recognition.features import batch_features
+from gestured.training.dataset import Dataset, dataset_files, load_dataset, load_datasets
+from gestured.training.mlp import cross_validate, train_classifier
 
 logger = logging.getLogger(__name__)
 
 RECIPES = ("default",)
-# The shipped model's training keypoints, in gestured.dataset's schema, beside the model.
+# The shipped model's training keypoints, in gestured.training.dataset's schema, beside the model.
 BUILTIN_DATASET = "gestures-training.npz"
 
 
@@ -131,7 +131,7 @@ def training_data(dataset: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray 
 def with_mirrored(dataset: Dataset) -> Dataset:
     """`dataset` plus each sample mirrored left-right, in the same group (so a sample and
     its mirror image never sit on both sides of a fold): either hand then shows the
-    gesture, as for the shipped model (see gestured.features). point_left and
+    gesture, as for the shipped model (see gestured.recognition.features). point_left and
     point_right swap names when mirrored."""
     from gestured.training.augment import mirror, mirror_labels
 

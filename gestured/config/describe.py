@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from gestured.settings import Action, Binding, Settings
-from gestured.settings import describe_action as settings_describe_action
+from gestured.config.settings import Action, Binding, Settings
+from gestured.config.settings import describe_action as settings_describe_action
 
 SUMMARY_LIMIT = 60
 

@@ -23,8 +23,8 @@ from gestured.config.reading import compose_yaml, read_config_text
 from gestured.config.rules import Problem, binding_problems
 from gestured.config.schema import BindingModel, ConfigModel
 from gestured.errors import GesturedError
-from gestured.keynames import parse_combo
-from gestured.settings import (
+from gestured.output.keynames import parse_combo
+from gestured.config.settings import (
     BUILTIN_GESTURES, Action, Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction,
 )
 

@@ -12,7 +12,7 @@ import shlex
 from typing import Any, Collection, Iterator
 
 from gestured.config.marks import Path
-from gestured.settings import NO_GESTURE
+from gestured.config.settings import NO_GESTURE
 ACTION_KEYS: tuple[str, ...] = ("key", "type", "shell")
 SHELL_ONLY_KEYS: tuple[str, ...] = ("use_shell", "timeout")
 # Tokens that mean the user expected a shell; without one they would reach the program as text.

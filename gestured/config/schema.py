@@ -1,6 +1,6 @@
 """The shape of gestures.yaml as pydantic v2 models (strict types, unknown keys refused).
 
-Defaults come from `gestured.settings.Settings`, so the dataclass stays the single
+Defaults come from `gestured.config.settings.Settings`, so the dataclass stays the single
 source of truth. Rules pydantic cannot express per field (one action per binding,
 known gesture names) live in `gestured.config.rules`.
 """
@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from gestured.keynames import InvalidComboError, parse_combo
-from gestured.settings import Settings
+from gestured.config.settings import Settings
+from gestured.output.keynames import InvalidComboError, parse_combo
 
 _DEFAULTS = Settings()
 DEFAULT_SHELL_TIMEOUT = 10.0
@@ -34,7 +34,7 @@ def _check_combo(text: str) -> str:
 
 
 def _check_backend(name: str) -> str:
-    from gestured.backends import BACKENDS  # the registry, not the runtimes
+    from gestured.recognition.backends import BACKENDS  # the registry, not the runtimes
 
     if name not in BACKENDS:
         raise _fail(f"unknown backend {name!r}: choose one of {', '.join(sorted(BACKENDS))}")
@@ -127,7 +127,7 @@ Bindings = Annotated[dict[str, Annotated[BindingModel, BeforeValidator(_empty_ma
 
 
 def _check_region(name: str) -> str:
-    from gestured.backends.regions import REGION_FINDERS  # plain names; nothing loads here
+    from gestured.recognition.backends.regions import REGION_FINDERS  # plain names; nothing loads here
 
     if name not in REGION_FINDERS:
         raise _fail(f"unknown region finder {name!r}: choose one of {', '.join(sorted(REGION_FINDERS))}")

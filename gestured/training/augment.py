@@ -2,7 +2,7 @@
 
 - `mirror`: flips x. A right hand becomes a left hand, and a point to one side becomes a
   point to the other, so `mirror_labels` swaps point_left and point_right. This is how
-  either hand works without handedness in the features (see gestured.features).
+  either hand works without handedness in the features (see gestured.recognition.features).
 - `rotate`: in-plane rotation about the wrist, counter-clockwise *as seen on screen* for
   positive degrees (image y grows downward). Small angles (up to `MAX_ROTATION`) keep
   every label. A quarter turn of a point_up hand relabels it (`turn_pointers`): +90

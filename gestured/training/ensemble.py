@@ -17,8 +17,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from gestured import features as feature_module
-from gestured.classifier import GestureClassifier
+from gestured.recognition import features as feature_module
+from gestured.recognition.classifier import GestureClassifier
 from gestured.training.mlp import standardisation
 
 

@@ -1,7 +1,7 @@
 """Keypoints from image files, with a cache keyed by each file's sha256.
 
 Extraction is the slow part of building the default model (MediaPipe in IMAGE mode,
-plus the tiled second pass of `gestured.stills.detect_still`), so each image's hands
+plus the tiled second pass of `gestured.recognition.stills.detect_still`), so each image's hands
 are stored under the XDG cache dir (`~/.cache/gestured/keypoints/<config>/`), one small
 npz per image content. `<config>` names the backend and the detection settings, so a
 change to either starts a fresh cache instead of mixing results.
@@ -18,10 +18,10 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from gestured.backends import KeypointBackend
-from gestured.hand import Hand
 from gestured.paths import APP
-from gestured.stills import DEFAULT_GRIDS, PAD_FRACTION, detect_still
+from gestured.recognition.backends import KeypointBackend
+from gestured.recognition.hand import Hand
+from gestured.recognition.stills import DEFAULT_GRIDS, PAD_FRACTION, detect_still
 
 logger = logging.getLogger(__name__)
 

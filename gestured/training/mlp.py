@@ -1,6 +1,6 @@
 """Training the classifier: scikit-learn's MLP fitted, copied into a `GestureClassifier`, cross-validated.
 
-Kept apart from `gestured.classifier` so the daemon's inference path never imports scikit-learn.
+Kept apart from `gestured.recognition.classifier` so the daemon's inference path never imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from gestured import features as feature_module
-from gestured.classifier import GestureClassifier, LabelArray
 from gestured.errors import GesturedError
-from gestured.metrics import compute_metrics
+from gestured.recognition import features as feature_module
+from gestured.recognition.classifier import GestureClassifier, LabelArray
+from gestured.training.metrics import compute_metrics
 
 logger = logging.getLogger(__name__)
 

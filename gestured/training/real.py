@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gestured.sources import IMAGE_SUFFIXES
+from gestured.capture.sources import IMAGE_SUFFIXES
 
 SEED_TRAIN_FRACTION = 0.7
 NEAR_DUPLICATE_LEVEL = 3.0

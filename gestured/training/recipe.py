@@ -26,14 +26,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from gestured import features as feature_module
-from gestured.backends import KeypointBackend, create_backend
-from gestured.classifier import LABELS, GestureClassifier
-from gestured.dataset import Dataset, save_dataset
-from gestured.metrics import compute_metrics
-from gestured.stills import pick_hand
+from gestured.recognition import features as feature_module
+from gestured.recognition.backends import KeypointBackend, create_backend
+from gestured.recognition.classifier import LABELS, GestureClassifier
+from gestured.recognition.stills import pick_hand
 from gestured.training import augment, extract, kinivi, procedural, real
+from gestured.training.dataset import Dataset, save_dataset
 from gestured.training.ensemble import train_ensemble
+from gestured.training.metrics import compute_metrics
 from gestured.training.samples import Samples, balance, cap_per_source, with_mirrors
 
 logger = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from gestured.backends import KeypointBackend
-from gestured.classifier import GestureClassifier, load_classifier
 from gestured.errors import GesturedError
-from gestured.stills import detect_still, pick_hand
+from gestured.recognition.backends import KeypointBackend
+from gestured.recognition.classifier import GestureClassifier, load_classifier
+from gestured.recognition.stills import detect_still, pick_hand
 from gestured.training import real
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,7 @@ SMALL_SCALE = 0.15
 @pytest.fixture(scope="module")
 def backend() -> Iterator[KeypointBackend]:
     pytest.importorskip("mediapipe")
-    from gestured.backends import create_backend
+    from gestured.recognition.backends import create_backend
 
     try:
         backend = create_backend("mediapipe", mode="image", num_hands=2, offline=True)

@@ -67,11 +67,12 @@ def test_asl_fires_nothing_bound(shared_data: Path, shipped_model: Path, landmar
 
 def test_latency_is_hold_plus_one_frame(shared_data: Path, shipped_model: Path, landmarker_model: Path) -> None:
     """From the first frame of the hold to the action: the hold, then this frame's processing."""
-    from gestured.backends import create_backend
+    from gestured.capture.frames import Frame
+    from gestured.capture.motion import MotionGate
+    from gestured.capture.sources import open_source
     from gestured.commands.run import CAMERA_MODE, load_configuration
-    from gestured.daemon import Daemon
-    from gestured.motion import MotionGate
-    from gestured.sources import Frame, open_source
+    from gestured.recognition.backends import create_backend
+    from gestured.runtime.daemon import Daemon
 
     settings, classifier = load_configuration(SHIPPED_CONFIG)
     assert all(binding.hold <= 0.3 for binding in settings.bindings)

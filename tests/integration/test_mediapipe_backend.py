@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from gestured.backends import BackendError, create_backend
-from gestured.backends.mediapipe import MediaPipeBackend
+from gestured.recognition.backends import BackendError, create_backend
+from gestured.recognition.backends.mediapipe import MediaPipeBackend
 
 
 @pytest.fixture()
@@ -68,7 +68,7 @@ def test_a_broken_model_file_is_one_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("shape", [(360, 640, 3), (480, 587, 3), (1, 1, 3), (5, 70_000, 3), (999, 3, 3)])
 def test_banded_colour_conversion_equals_opencv_whole_frame(shape: tuple[int, int, int]) -> None:
-    from gestured.backends.mediapipe import bgr_to_rgb
+    from gestured.recognition.backends.mediapipe import bgr_to_rgb
 
     frame = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
     for given in (frame, frame[:, ::-1]):  # a contiguous frame and a strided view

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gestured.models import MODELS, WheelSource
+from gestured.weights import MODELS, WheelSource
 
 pytestmark = pytest.mark.slow
 

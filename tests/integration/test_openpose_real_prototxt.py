@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gestured.backends.heatmaps import square_crop
-from gestured.backends.openpose import OpenPoseBackend
+from gestured.recognition.backends.heatmaps import square_crop
+from gestured.recognition.backends.openpose import OpenPoseBackend
 from tests.caffemodel import REAL_WEIGHTS_SIZE, convolutions, write_caffemodel
-from tests.test_openpose import FixedRegions
+from tests.recognition.test_openpose import FixedRegions
 
 pytestmark = pytest.mark.slow
 

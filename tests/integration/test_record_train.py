@@ -8,15 +8,16 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from gestured.backends import create_backend
-from gestured.classifier import load_classifier
+from gestured.capture.frames import Frame
+from gestured.capture.sources import ImageFolderSource
 from gestured.cli import main as gestured
 from gestured.commands.record import Recorder, capture
 from gestured.commands.train import BUILTIN_DATASET, builtin_dataset, with_mirrored
-from gestured.dataset import Dataset, load_dataset, save_dataset
 from gestured.paths import shipped_models_dir
-from gestured.hand import Hand
-from gestured.sources import Frame, ImageFolderSource
+from gestured.recognition.backends import create_backend
+from gestured.recognition.classifier import load_classifier
+from gestured.recognition.hand import Hand
+from gestured.training.dataset import Dataset, load_dataset, save_dataset
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from gestured.config import ConfigError, load_settings
-from gestured.reload import ConfigWatcher
-from gestured.settings import KeyAction, Settings
+from gestured.config.reload import ConfigWatcher
+from gestured.config.settings import KeyAction, Settings
 
 WAIT = 5.0  # generous for a loaded CI machine; a pass normally takes ~0.3 s
 
@@ -73,7 +73,7 @@ def gestures(settings: Settings) -> dict[str, float]:
 def test_in_place_write_applies_with_one_log_line(
     config: Path, recorder: Recorder, watcher: ConfigWatcher, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="gestured.reload")
+    caplog.set_level(logging.INFO, logger="gestured.config.reload")
     with config.open("w") as handle:
         handle.write(CHANGED)
     assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}

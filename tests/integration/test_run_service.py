@@ -19,9 +19,9 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from gestured.classifier import LABELS
+from gestured.recognition.classifier import LABELS
+from gestured.recognition.features import FEATURE_SIZE
 from gestured.training.mlp import train_classifier
-from gestured.features import FEATURE_SIZE
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ The test process owns an X client (python-xlib) that records the key events a fo
 window receives, plus passive grabs on the root window the way a desktop grabs its
 global shortcuts and media keys. gestured runs in a subprocess with DISPLAY set to the
 Xvfb display (pynput binds its display at import), sending keys through
-`gestured.actions.ActionExecutor`, the daemon's own key path.
+`gestured.output.actions.ActionExecutor`, the daemon's own key path.
 Without any display, the key path and the daemon must say once, clearly, why keys
 can't be sent, and keep running.
 """
@@ -34,9 +34,9 @@ Event = tuple[str, str, str]  # (where: "window" | "root", "press" | "release", 
 SEND_KEYS = textwrap.dedent(
     """
     import sys
-    from gestured.actions import ActionExecutor
-    from gestured.keynames import parse_combo
-    from gestured.settings import KeyAction
+    from gestured.config.settings import KeyAction
+    from gestured.output.actions import ActionExecutor
+    from gestured.output.keynames import parse_combo
 
     executor = ActionExecutor()
     for combo in sys.argv[1:]:
@@ -211,8 +211,8 @@ def test_every_key_name_resolves_or_says_it_is_not_on_the_keymap(xvfb_display: s
     """Each name gestures.yaml accepts maps to a keycode on Xvfb, or fails with a clear line."""
     script = textwrap.dedent(
         """
-        from gestured.keyboard import KeyboardError, open_keyboard
-        from gestured.keynames import KEY_NAMES
+        from gestured.output.keyboard import KeyboardError, open_keyboard
+        from gestured.output.keynames import KEY_NAMES
         keyboard = open_keyboard()
         for name in sorted(KEY_NAMES):
             try:
@@ -241,7 +241,7 @@ def test_without_a_display_the_key_path_says_why_and_what_to_do() -> None:
     script = textwrap.dedent(
         """
         import sys
-        from gestured.keyboard import KeyboardUnavailable, open_keyboard
+        from gestured.output.keyboard import KeyboardUnavailable, open_keyboard
         try:
             open_keyboard()
         except KeyboardUnavailable as error:

@@ -1,0 +1,342 @@
+"""A camera as a frame source that never hangs and never gives up.
+
+OpenCV can block forever opening a busy camera, so the open runs in a worker thread
+with a timeout. A camera that is missing, busy or disappears is retried with capped
+exponential backoff, logged once per distinct problem. Capture runs in its own thread
+and keeps only the newest frame, so processing never works through a stale queue; a
+frame the loop does not want (the idle gate) is grabbed but never decoded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol
+
+import numpy as np
+
+from gestured.capture.frames import Frame, SourceError
+
+logger = logging.getLogger(__name__)
+
+
+class Capture(Protocol):
+    """The part of cv2.VideoCapture a camera source uses."""
+
+    def isOpened(self) -> bool: ...  # noqa: N802 (OpenCV's name)
+
+    def grab(self) -> bool: ...
+
+    def retrieve(self) -> tuple[bool, np.ndarray | None]: ...
+
+    def release(self) -> None: ...
+
+
+class Backoff:
+    """Delays 1, 2, 4 ... seconds, capped at `maximum`; `reset()` after a success."""
+
+    def __init__(self, initial: float = 1.0, maximum: float = 30.0, factor: float = 2.0) -> None:
+        self.initial = initial
+        self.maximum = maximum
+        self.factor = factor
+        self._next = initial
+
+    def next_delay(self) -> float:
+        delay = self._next
+        self._next = min(self._next * self.factor, self.maximum)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.initial
+
+
+def device_path(device: int | str) -> Path:
+    """The V4L2 device node of a camera index or path."""
+    return Path(f"/dev/video{device}") if isinstance(device, int) else Path(device)
+
+
+class _MissingCapture:
+    """What opening a camera whose device node does not exist gives (no OpenCV call, no warnings)."""
+
+    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
+        return False
+
+    def grab(self) -> bool:
+        return False
+
+    def retrieve(self) -> tuple[bool, None]:
+        return False, None
+
+    def release(self) -> None:
+        pass
+
+
+def open_cv_capture(device: int | str, width: int, height: int, fourcc: str) -> Capture:
+    """cv2.VideoCapture on V4L2 asking for width x height in `fourcc` (where the camera offers it).
+
+    OpenCV's own warnings are silenced: a camera being retried would print them each time.
+    """
+    if Path("/dev").is_dir() and not device_path(device).exists():
+        return _MissingCapture()
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+    capture = cv2.VideoCapture(device, cv2.CAP_V4L2)
+    if capture.isOpened():
+        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*fourcc))
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+    return capture
+
+
+def open_with_timeout(open_capture: Callable[[], Capture], timeout: float, name: str,
+                      stop: threading.Event | None = None) -> Capture:
+    """Run `open_capture` in a worker thread; raise SourceError if it takes over `timeout` s
+    (or `stop` is set meanwhile). A capture that opens after it was given up on is
+    released by the worker when it finally returns.
+    """
+    result: dict[str, Any] = {}
+    done, abandoned = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        try:
+            result["capture"] = open_capture()
+        except Exception as error:  # OpenCV raises cv2.error for some devices
+            result["error"] = error
+        done.set()
+        if abandoned.is_set() and "capture" in result:
+            result["capture"].release()
+
+    threading.Thread(target=worker, name=f"open {name}", daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not done.wait(min(0.05, max(0.0, deadline - time.monotonic()))):
+        if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
+            abandoned.set()
+            if done.is_set() and "capture" in result:  # finished just now: the worker may have missed it
+                result["capture"].release()
+            raise SourceError(f"camera {name} did not open within {timeout:g} s: is another program using it?")
+    if "error" in result:
+        raise SourceError(f"camera {name} failed to open: {result['error']}")
+    capture = result["capture"]
+    if not capture.isOpened():
+        capture.release()
+        raise SourceError(f"camera {name} not found or busy: {device_hint(name)}")
+    return capture
+
+
+def device_hint(name: str, devices: list[str] | None = None) -> str:
+    """What to check for camera `name` ("7" or "/dev/video7"): whether such a device exists
+    and which ones do (`devices`: the /dev/video* paths, read from /dev when None)."""
+    import glob
+
+    found = sorted(glob.glob("/dev/video*")) if devices is None else devices
+    path = f"/dev/video{name}" if name.isdigit() else name
+    listing = f"cameras here: {', '.join(found)}" if found else "no /dev/video* devices at all"
+    if path not in found:
+        return f"there is no {path} ({listing}); give another --source or `camera:`"
+    return f"{path} exists: is another program using it? ({listing})"
+
+
+class _NewestFrame:
+    """The newest grab, handed over between the capture thread and the loop.
+
+    Every grab counts (`sequence`); its image is there only if the loop wanted it decoded
+    (`wanted`), so frames the idle gate skips are never decoded.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._image: np.ndarray | None = None
+        self._captured_at = 0.0
+        self._sequence = 0
+        self.wanted = True
+        self.failed = False
+        self.woken = False
+
+    def put(self, image: np.ndarray | None, captured_at: float) -> None:
+        with self._condition:
+            self._image, self._captured_at = image, captured_at
+            self._sequence += 1
+            self._condition.notify_all()
+
+    def fail(self) -> None:
+        with self._condition:
+            self.failed = True
+            self._condition.notify_all()
+
+    def wake(self) -> None:
+        """Make a waiting `take_after` return None now (the source is stopping)."""
+        with self._condition:
+            self.woken = True
+            self._condition.notify_all()
+
+    def take_after(self, sequence: int, timeout: float) -> tuple[int, np.ndarray | None, float] | None:
+        """The newest grab after `sequence` (its image None if not decoded), waiting up to
+        `timeout`; None when nothing came (camera gone) or the source is stopping."""
+        with self._condition:
+            ready = self._condition.wait_for(
+                lambda: self._sequence > sequence or self.failed or self.woken, timeout=timeout
+            )
+            if not ready or self.woken or self._sequence <= sequence:
+                return None
+            return self._sequence, self._image, self._captured_at
+
+
+class CameraSource:
+    """Frames from a camera, with timestamps in seconds since the source started.
+
+    device: an index or /dev/videoN. open_timeout: seconds before a hung open is abandoned.
+    read_timeout: seconds without a frame before the camera counts as gone and is reopened.
+    sleep: waits between retries (default: interruptible wait); clock: monotonic seconds;
+    epoch: the clock reading that is timestamp 0 (default: when iteration starts).
+    capture_factory: (device, width, height, fourcc) -> Capture, for tests.
+    """
+
+    is_live = True
+
+    def __init__(
+        self,
+        device: int | str,
+        *,
+        open_timeout: float = 5.0,
+        read_timeout: float = 2.0,
+        width: int = 640,
+        height: int = 480,
+        fourcc: str = "MJPG",
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        epoch: float | None = None,
+        capture_factory: Callable[[int | str, int, int, str], Capture] = open_cv_capture,
+        max_attempts: int | None = None,
+    ) -> None:
+        self.device = device
+        # None: a daemon retries forever; a one-shot command (record) gives up with the error.
+        self.max_attempts = max_attempts
+        self.name = f"camera {device}"
+        self.open_timeout = open_timeout
+        self.read_timeout = read_timeout
+        self.mode = (width, height, fourcc)
+        self.backoff = backoff or Backoff()
+        self._stop = threading.Event()
+        self._sleep = sleep or self._stop.wait
+        self._clock = clock
+        self._epoch = epoch
+        self._want: Callable[[float], bool] = lambda _timestamp: True
+        self._capture_factory = capture_factory
+        self._reader: threading.Thread | None = None
+        self._reader_stop = threading.Event()
+        self._newest = _NewestFrame()
+        self._last_problem: str | None = None
+
+    def open(self) -> Capture | None:
+        """Open the camera, retrying with backoff until it works or `interrupt()`; None if stopped."""
+        attempts = 0
+        while not self._stop.is_set():
+            attempts += 1
+            try:
+                capture = open_with_timeout(
+                    lambda: self._capture_factory(self.device, *self.mode), self.open_timeout,
+                    str(self.device), self._stop,
+                )
+            except SourceError as error:
+                if self._stop.is_set():
+                    return None
+                if self.max_attempts is not None and attempts >= self.max_attempts:
+                    raise
+                self._report_problem(str(error))
+                self._sleep(self.backoff.next_delay())
+                continue
+            if attempts > 1 or self._last_problem:
+                logger.info("%s opened after %d attempt(s)", self.name, attempts)
+            self._last_problem = None
+            self.backoff.reset()
+            return capture
+        return None
+
+    def _report_problem(self, message: str) -> None:
+        """Log a problem once when it first appears (WARNING), then at DEBUG while it lasts."""
+        if message != self._last_problem:
+            logger.warning("%s; retrying with backoff up to %g s", message, self.backoff.maximum)
+            self._last_problem = message
+        else:
+            logger.debug("%s (still)", message)
+
+    def __iter__(self) -> Iterator[Frame]:
+        start = self._clock() if self._epoch is None else self._epoch
+        index = 0
+        while not self._stop.is_set():
+            capture = self.open()
+            if capture is None:
+                return
+            self._start_reader(capture)
+            sequence = 0
+            while not self._stop.is_set():
+                self._newest.wanted = self._want(self._clock() - start)
+                taken = self._newest.take_after(sequence, self.read_timeout)
+                if taken is None:
+                    break
+                sequence, image, captured_at = taken
+                if image is None:  # grabbed while the loop did not want it: skipped undecoded
+                    continue
+                yield Frame(image=image, timestamp=captured_at - start, index=index)
+                index += 1
+            self._release()
+            if not self._stop.is_set():
+                self._report_problem(f"{self.name} stopped delivering frames (unplugged or suspended?)")
+                self._sleep(self.backoff.next_delay())
+
+    def _start_reader(self, capture: Capture) -> None:
+        """Start the capture thread; it owns `capture` and releases it when it stops."""
+        self._newest = _NewestFrame()
+        self._reader_stop = threading.Event()
+        newest, reader_stop, clock = self._newest, self._reader_stop, self._clock
+
+        def read_loop() -> None:
+            try:
+                while not reader_stop.is_set():
+                    if not capture.grab():
+                        newest.fail()
+                        return
+                    captured_at, image = clock(), None
+                    if newest.wanted:
+                        ok, image = capture.retrieve()
+                        if not ok or image is None:
+                            newest.fail()
+                            return
+                    newest.put(image, captured_at)
+            finally:
+                capture.release()
+
+        self._reader = threading.Thread(target=read_loop, name=f"capture {self.device}", daemon=True)
+        self._reader.start()
+
+    def _release(self) -> None:
+        """Stop the capture thread, which releases the camera after its current read().
+
+        A read() stuck on a vanished device is left to its daemon thread rather than
+        releasing the capture under it (OpenCV is not safe against that).
+        """
+        reader, self._reader = self._reader, None
+        self._reader_stop.set()
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout=self.read_timeout)
+            if reader.is_alive():
+                logger.warning("%s: capture thread stuck in read(); leaving it behind", self.name)
+
+    def set_frame_filter(self, want: Callable[[float], bool] | None) -> None:
+        """Ask `want(seconds since start)` before each frame: False leaves the next grab undecoded."""
+        self._want = want or (lambda _timestamp: True)
+
+    def interrupt(self) -> None:
+        """Make a blocked iteration (waiting for a frame or a retry) return soon; signal-safe."""
+        self._stop.set()
+        self._newest.wake()
+
+    def close(self) -> None:
+        """Stop iterating and release the camera. Safe to call twice."""
+        self.interrupt()
+        self._release()

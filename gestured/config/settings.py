@@ -1,0 +1,107 @@
+"""What a loaded gestures.yaml means, as plain frozen data.
+
+`gestured.config` turns a YAML file into a `Settings` (validating it); the daemon,
+debouncer and action runner read only these classes.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gestured.output.keynames import format_combo
+
+HandFilter = Literal["left", "right", "any"]
+
+# The gestures the shipped classifier knows; NO_GESTURE is its word for every other pose.
+BUILTIN_GESTURES: tuple[str, ...] = (
+    "thumbs_up", "thumbs_down", "point_up", "ok", "fist",
+    "point_left", "point_right", "open_palm",
+)
+NO_GESTURE = "none"
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    """Press a combination such as ("ctrl", "alt", "t") or a media key such as ("play_pause",)."""
+
+    keys: tuple[str, ...]
+    kind: Literal["key"] = "key"
+
+
+@dataclass(frozen=True)
+class TypeAction:
+    """Type a string as if on the keyboard."""
+
+    text: str
+    kind: Literal["type"] = "type"
+
+
+@dataclass(frozen=True)
+class ShellAction:
+    """Run a command: argv list, run without a shell unless `use_shell`."""
+
+    argv: tuple[str, ...]
+    use_shell: bool = False
+    timeout: float = 10.0
+    kind: Literal["shell"] = "shell"
+
+
+Action = KeyAction | TypeAction | ShellAction
+
+
+def describe_action(action: Action, *, limit: int | None = None) -> str:
+    """`key ctrl+alt+t`, `type 'hello'`, `shell notify-send hi`, `shell (sh) a | b`; cut to `limit`."""
+    if isinstance(action, KeyAction):
+        text = "key " + format_combo(action.keys)
+    elif isinstance(action, TypeAction):
+        text = f"type {action.text!r}"
+    elif action.use_shell:
+        text = "shell (sh) " + " ".join(action.argv)
+    else:
+        text = "shell " + shlex.join(action.argv)
+    return text if limit is None or len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Binding:
+    gesture: str
+    action: Action
+    hold: float  # seconds the gesture must be held before it fires
+    threshold: float  # minimum classifier confidence
+    release: float  # seconds away from the gesture before it may fire again
+    repeat: float | None = None  # fire again every N seconds while held
+    hand: HandFilter = "any"
+
+
+@dataclass(frozen=True)
+class OpenPoseOptions:
+    """How the OpenPose backend trades accuracy for speed (see gestured/recognition/backends/openpose.py)."""
+
+    input_size: int = 160  # pixels of the square crop fed to the net, a multiple of 8
+    stage: int = 3  # stop after this refinement stage, 1 (fastest) to 6 (the full net)
+    region: str = "mediapipe"  # how the hand is found first: mediapipe, tracker, motion or full
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str = "mediapipe"
+    camera: str = "0"  # camera index, /dev/videoN, video file or image folder
+    model: str | None = None  # classifier path; None is the shipped default
+    threshold: float = 0.7
+    hold: float = 0.25
+    release: float = 0.3
+    num_hands: int = 1
+    mirrored: bool = False
+    openpose: OpenPoseOptions = field(default_factory=OpenPoseOptions)
+    bindings: tuple[Binding, ...] = field(default_factory=tuple)
+
+    def backend_options(self, backend: str | None = None) -> dict[str, object]:
+        """Keyword arguments for `create_backend(backend, ...)` beyond mode and offline."""
+        options: dict[str, object] = {"num_hands": self.num_hands, "mirrored": self.mirrored}
+        if (backend or self.backend) == "openpose":
+            options.update(
+                input_size=self.openpose.input_size, stage=self.openpose.stage, region=self.openpose.region
+            )
+        return options

@@ -1,0 +1,374 @@
+"""Gesture classifier: a small MLP over hand features, stored without pickle.
+
+Training uses scikit-learn's `MLPClassifier`; its weights are then copied into plain
+numpy arrays and inference is a numpy forward pass (ReLU hidden layers, softmax out;
+sklearn's logistic output for two-label models), so loading a model never needs sklearn.
+
+On disk a model is two files beside each other:
+
+- `PATH.npz`: `weights_0, biases_0, ..., weights_K, biases_K` (float32, one pair per layer,
+  weights shaped (inputs, outputs)), `mean` and `std` (float32, (feature_size,)): features
+  are standardised as `(x - mean) / std` before the first layer. Read with
+  `allow_pickle=False`, so an object array (which would unpickle) is refused.
+- `PATH.json`: `format`, `format_version`, `labels` (output order), `feature_version`,
+  `feature_size`, `layer_sizes` ([feature_size, hidden..., outputs]), `activation`,
+  `output_activation`, `metadata` (training date, data sources, sample counts,
+  cross-validated accuracy, seed, ...).
+
+A file from a stranger can't run code: JSON and npz without pickle hold only data, and
+every field is checked before use (`ModelFormatError`, one line saying what to do).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence, Union
+
+import numpy as np
+
+from gestured.config.settings import BUILTIN_GESTURES, NO_GESTURE
+from gestured.errors import GesturedError
+from gestured.paths import shipped_models_dir
+from gestured.recognition import features as feature_module
+from gestured.recognition.hand import Hand
+from gestured.recognition.hand import Hand
+from gestured.recognition.npz import ArrayHeader, npz_headers, open_npz
+from gestured.recognition.npz import open_npz
+
+
+LabelArray = Union[Sequence[str], np.ndarray]
+
+LABELS = (*BUILTIN_GESTURES, NO_GESTURE)
+NONE_LABEL = NO_GESTURE
+FORMAT_NAME = "gestured-classifier"
+FORMAT_VERSION = 1
+DEFAULT_MODEL_NAME = "gestures"
+MAX_DESCRIPTION_BYTES = 1 << 20
+MAX_JSON_DEPTH = 32
+MAX_PARAMETERS = 5_000_000  # the shipped model has ~6,500; 5 M float32 weights are 20 MB
+RETRAIN_HINT = "retrain it with `gestured train` or point `model:` in gestures.yaml at another model"
+
+
+class ModelFormatError(GesturedError):
+    """A model file is missing, damaged, or made for another version of gestured."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    confidence: float  # the probability of `label`, in [0, 1]
+
+
+def _relu(values: np.ndarray) -> np.ndarray:
+    return np.maximum(values, 0.0)
+
+
+def _logistic(values: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -values))  # 1 / (1 + e^-x) without overflow
+
+
+HIDDEN_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": _relu,
+    "tanh": np.tanh,
+    "logistic": _logistic,
+    "identity": lambda values: values,
+}
+OUTPUT_ACTIVATIONS = ("softmax", "logistic")
+
+
+class GestureClassifier:
+    """Standardise, run the layers, return one probability per label."""
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        mean: np.ndarray,
+        std: np.ndarray,
+        *,
+        feature_version: int,
+        activation: str = "relu",
+        output_activation: str = "softmax",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.labels: tuple[str, ...] = tuple(labels)
+        self.weights = [np.asarray(layer, dtype=np.float32) for layer in weights]
+        self.biases = [np.asarray(layer, dtype=np.float32) for layer in biases]
+        self.mean = np.asarray(mean, dtype=np.float32)
+        self.std = np.asarray(std, dtype=np.float32)
+        self.feature_version = int(feature_version)
+        self.activation = activation
+        self.output_activation = output_activation
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self._prepare_inference()
+
+    def _prepare_inference(self) -> None:
+        """Float64 copies of the stored float32 arrays, made once.
+
+        The forward pass has always run in float64 (float32 weights were cast on every
+        call); casting once here gives the very same numbers without the per-call copies.
+        """
+        self._mean64 = np.ascontiguousarray(self.mean, dtype=np.float64)
+        self._std64 = np.ascontiguousarray(self.std, dtype=np.float64)
+        self._layers64 = [
+            (np.ascontiguousarray(weights, dtype=np.float64), np.ascontiguousarray(biases, dtype=np.float64))
+            for weights, biases in zip(self.weights, self.biases)
+        ]
+
+    @property
+    def feature_size(self) -> int:
+        return int(self.mean.shape[0])
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return [self.feature_size] + [int(layer.shape[1]) for layer in self.weights]
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """(N, feature_size) features -> (N, len(labels)) probabilities, rows summing to 1."""
+        # A fresh float64 copy, so every step below can work in place (fewer temporaries on
+        # the daemon's one-hand-per-frame call; the same operations, so the same numbers).
+        values = np.array(features, dtype=np.float64, ndmin=2)
+        values -= self._mean64
+        values /= self._std64
+        hidden = HIDDEN_ACTIVATIONS[self.activation]
+        last = len(self._layers64) - 1
+        for index, (weights, biases) in enumerate(self._layers64):
+            values = values @ weights
+            values += biases
+            if index == last:
+                break
+            if hidden is _relu:
+                np.maximum(values, 0.0, out=values)
+            else:
+                values = hidden(values)
+        if self.output_activation == "logistic":  # two labels: one output is P(labels[1])
+            positive = _logistic(values[:, 0])
+            return np.column_stack([1.0 - positive, positive])
+        values -= values.max(axis=1, keepdims=True)  # softmax, in place
+        np.exp(values, out=values)
+        values /= values.sum(axis=1, keepdims=True)
+        return values
+
+    def predict(self, features: np.ndarray) -> list[str]:
+        """(N, feature_size) features -> the N most probable labels."""
+        return [self.labels[index] for index in self.predict_proba(features).argmax(axis=1)]
+
+    def classify(self, hand: Hand) -> Prediction:
+        """The most probable label for one hand (`none` when the pose is no gesture) and its
+        probability, which the debouncer compares with the binding's threshold."""
+        probabilities = self.predict_proba(feature_module.hand_features(hand.keypoints))[0]
+        best = int(probabilities.argmax())
+        return Prediction(self.labels[best], float(probabilities[best]))
+
+    def save(self, path: str | Path) -> Path:
+        """Write PATH.npz and PATH.json (suffix optional) atomically; returns PATH."""
+        base = model_base(path)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"mean": self.mean, "std": self.std}
+        for index, (weights, biases) in enumerate(zip(self.weights, self.biases)):
+            arrays[f"weights_{index}"] = weights
+            arrays[f"biases_{index}"] = biases
+        description = {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "labels": list(self.labels),
+            "feature_version": self.feature_version,
+            "feature_size": self.feature_size,
+            "layer_sizes": self.layer_sizes,
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "metadata": self.metadata,
+        }
+        _write_atomically(base.with_name(base.name + ".npz"), lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]
+        text = json.dumps(description, indent=2, sort_keys=False) + "\n"
+        _write_atomically(base.with_name(base.name + ".json"), lambda out: out.write(text.encode()))
+        return base
+
+    @classmethod
+    def load(cls, path: str | Path) -> "GestureClassifier":
+        """Read and check PATH.npz + PATH.json (suffix optional).
+
+        Raises ModelFormatError (one line, naming the file and what to do) when a file is
+        missing or unreadable, the format or feature version differs from this gestured's,
+        an array is missing, has the wrong shape, holds objects or non-finite numbers, or
+        the labels don't match the output layer.
+        """
+        base = model_base(path)
+        description = _read_description(base.with_name(base.name + ".json"))
+        arrays = _read_arrays(base.with_name(base.name + ".npz"), description)
+        layers = len(description["layer_sizes"]) - 1
+        return cls(
+            description["labels"],
+            [arrays[f"weights_{index}"] for index in range(layers)],
+            [arrays[f"biases_{index}"] for index in range(layers)],
+            arrays["mean"],
+            arrays["std"],
+            feature_version=description["feature_version"],
+            activation=description["activation"],
+            output_activation=description["output_activation"],
+            metadata=description["metadata"],
+        )
+
+
+def model_base(path: str | Path) -> Path:
+    """PATH without a trailing .npz / .json (other suffixes are part of the name)."""
+    path = Path(path).expanduser()
+    return path.with_suffix("") if path.suffix in (".npz", ".json") else path
+
+
+def _write_atomically(path: Path, write: Callable[[Any], object]) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write(out)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a model is meant to be shared
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _format_error(path: Path, problem: str) -> ModelFormatError:
+    return ModelFormatError(f"model {path}: {problem}; {RETRAIN_HINT}")
+
+
+def _read_description(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise _format_error(path, "file not found (a model is a .npz and a .json side by side)")
+    try:
+        text = _read_small(path, MAX_DESCRIPTION_BYTES)
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        description = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
+        raise _format_error(path, f"unreadable JSON ({error})") from None
+    if not isinstance(description, dict) or description.get("format") != FORMAT_NAME:
+        raise _format_error(path, f"not a gestured classifier (no \"format\": \"{FORMAT_NAME}\")")
+    if description.get("format_version") != FORMAT_VERSION:
+        raise _format_error(
+            path, f"format version {description.get('format_version')!r}, "
+            f"this gestured reads version {FORMAT_VERSION}",
+        )
+    for problem in _description_problems(description):
+        raise _format_error(path, problem)
+    return description
+
+
+def _read_small(path: Path, limit: int) -> str:
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 1024} KiB")
+    return data.decode("utf-8")
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects of a JSON text nest (strings skipped), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for character in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in "]}":
+            depth -= 1
+    return deepest
+
+
+def _description_problems(description: dict[str, Any]) -> list[str]:
+    """Every way the JSON can disagree with itself or with this gestured's features."""
+    labels, sizes = description.get("labels"), description.get("layer_sizes")
+    version = description.get("feature_version")
+    if version != feature_module.FEATURE_VERSION:
+        return [f"made for feature version {version!r}, "
+                f"this gestured computes version {feature_module.FEATURE_VERSION}"]
+    if not isinstance(labels, list) or len(labels) < 2 or not all(
+        isinstance(label, str) and label for label in labels
+    ) or len(set(labels)) != len(labels):
+        return ["\"labels\" must be a list of at least two distinct names"]
+    if not isinstance(sizes, list) or len(sizes) < 2 or not all(
+        isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in sizes
+    ):
+        return ["\"layer_sizes\" must be a list of at least two positive integers"]
+    if sum(inputs * outputs for inputs, outputs in zip(sizes, sizes[1:])) > MAX_PARAMETERS:
+        return [f"layers {sizes} hold more than {MAX_PARAMETERS:,} weights: not a gesture classifier"]
+    if sizes[0] != description.get("feature_size") or sizes[0] != feature_module.FEATURE_SIZE:
+        return [f"input size {sizes[0]} (feature_size {description.get('feature_size')!r}), "
+                f"this gestured computes {feature_module.FEATURE_SIZE} features"]
+    if description.get("activation") not in HIDDEN_ACTIVATIONS:
+        return [f"unknown activation {description.get('activation')!r}"]
+    output = description.get("output_activation")
+    expected_outputs = {"softmax": len(labels), "logistic": 1 if len(labels) == 2 else None}
+    if output not in OUTPUT_ACTIVATIONS:
+        return [f"unknown output activation {output!r}"]
+    if sizes[-1] != expected_outputs[output]:
+        return [f"{len(labels)} labels but {sizes[-1]} {output} outputs"]
+    if not isinstance(description.get("metadata", {}), dict):
+        return ["\"metadata\" must be an object"]
+    description.setdefault("metadata", {})
+    return []
+
+
+def _read_arrays(path: Path, description: dict[str, Any]) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        raise _format_error(path, "file not found (a model is a .npz and a .json side by side)")
+    sizes = description["layer_sizes"]
+    expected: dict[str, tuple[int, ...]] = {"mean": (sizes[0],), "std": (sizes[0],)}
+    for index, (inputs, outputs) in enumerate(zip(sizes, sizes[1:])):
+        expected[f"weights_{index}"] = (inputs, outputs)
+        expected[f"biases_{index}"] = (outputs,)
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        _check_headers(path, npz_headers(path), expected)  # before loading: shapes fix the sizes
+        with open_npz(path) as archive:
+            for name, shape in expected.items():
+                arrays[name] = _checked_array(path, name, archive[name], shape)
+    except ModelFormatError:
+        raise
+    except ValueError as error:  # not an npz, object arrays, sizes that disagree with headers
+        raise _format_error(path, str(error)) from error
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise _format_error(path, f"unreadable npz ({error})") from error
+    if not (arrays["std"] > 0).all():
+        raise _format_error(path, "\"std\" must be positive")
+    return arrays
+
+
+def _check_headers(path: Path, headers: dict[str, ArrayHeader], expected: dict[str, tuple[int, ...]]) -> None:
+    if set(headers) != set(expected):
+        raise _format_error(path, f"holds arrays {sorted(headers)[:20]}, expected {sorted(expected)}")
+    for name, shape in expected.items():
+        if headers[name].dtype.kind != "f":
+            raise _format_error(path, f"array {name} has dtype {headers[name].dtype}, expected float")
+        if headers[name].shape != shape:
+            raise _format_error(path, f"array {name} has shape {headers[name].shape}, expected {shape}")
+
+
+def _checked_array(path: Path, name: str, array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if array.dtype.kind != "f":
+        raise _format_error(path, f"array {name} has dtype {array.dtype}, expected float")
+    if array.shape != shape:
+        raise _format_error(path, f"array {name} has shape {array.shape}, expected {shape}")
+    if not np.isfinite(array).all():
+        raise _format_error(path, f"array {name} holds NaN or infinite values")
+    return array.astype(np.float32)
+
+
+def load_classifier(path: str | Path | None = None) -> GestureClassifier:
+    """The classifier at `path`, or the shipped default model when `path` is None."""
+    return GestureClassifier.load(shipped_models_dir() / DEFAULT_MODEL_NAME if path is None else path)

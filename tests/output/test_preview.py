@@ -1,0 +1,26 @@
+"""gestured.output.preview: the overlay drawn on a frame (the window itself needs a display)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gestured.output.preview import BONES, draw_overlay
+from gestured.recognition.hand import Hand
+from gestured.runtime.debounce import Observation
+
+
+def test_bones_join_all_21_keypoints() -> None:
+    joined = {index for bone in BONES for index in bone}
+    assert joined == set(range(21))
+    assert (0, 1) in BONES and (7, 8) in BONES and (19, 20) in BONES
+
+
+def test_overlay_draws_the_skeleton_and_leaves_the_frame_alone() -> None:
+    image = np.zeros((200, 200, 3), dtype=np.uint8)
+    keypoints = np.column_stack([np.linspace(40, 160, 21), np.linspace(60, 180, 21)])
+    hand = Hand.from_pixels(keypoints, (200, 200), handedness="right")
+    canvas = draw_overlay(image, [hand], [Observation("fist", 0.9, "right")], ["fist -> key volume_down"])
+    assert image.max() == 0  # drawn on a copy
+    assert canvas[60, 40].any() and canvas[180, 160].any()  # first and last keypoints are marked
+    assert canvas[10:40, 10:190].any()  # the fired line at the top
+    assert not canvas[195, 5].any()

@@ -1,0 +1,82 @@
+"""gestured.runtime.lock and gestured.runtime.signals: the instance lock (real flock, real second process) and signal routing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gestured.runtime.lock import AlreadyRunning, InstanceLock
+from gestured.runtime.signals import install_signal_handlers
+
+
+def test_lock_writes_our_pid_and_a_second_lock_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "run" / "gestured.lock"
+    with InstanceLock(path):
+        assert path.read_text().strip() == str(os.getpid())
+        with pytest.raises(AlreadyRunning, match=rf"already running \(PID {os.getpid()}, lock {path}\)"):
+            InstanceLock(path).acquire()
+    # Released: the next instance gets it.
+    with InstanceLock(path):
+        pass
+
+
+def test_lock_held_by_another_process_names_its_pid(tmp_path: Path) -> None:
+    path = tmp_path / "gestured.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from gestured.runtime.lock import InstanceLock; "
+         f"lock = InstanceLock(Path({str(path)!r})).acquire(); print('locked', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(AlreadyRunning, match=rf"PID {holder.pid}\b.*kill {holder.pid}"):
+            InstanceLock(path).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel dropped the dead holder's lock: no stale lock file problem.
+    with InstanceLock(path):
+        assert path.read_text().strip() == str(os.getpid())
+
+
+def test_default_lock_lives_in_the_runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert InstanceLock().path == tmp_path / "gestured" / "gestured.lock"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+    def request_reload(self) -> None:
+        self.calls.append("reload")
+
+    def toggle_pause(self) -> None:
+        self.calls.append("pause")
+
+
+def test_signals_are_routed_and_handlers_restored() -> None:
+    recorder = Recorder()
+    before = signal.getsignal(signal.SIGHUP)
+    restore = install_signal_handlers(recorder)
+    try:
+        for signal_number in (signal.SIGHUP, signal.SIGUSR1, signal.SIGTERM, signal.SIGINT):
+            os.kill(os.getpid(), signal_number)
+            deadline = time.monotonic() + 1.0
+            while len(recorder.calls) < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+                break
+    finally:
+        restore()
+    assert recorder.calls == ["reload", "pause", "stop", "stop"]
+    assert signal.getsignal(signal.SIGHUP) == before
