@@ -1,10 +1,15 @@
 """Memory over a long run: the daemon's pipeline (no bare comparison call) on a looped video.
 
     .venv/bin/python benchmarks/memory_soak.py [--minutes 3] [--source VIDEO] [--realtime]
+    .venv/bin/python benchmarks/memory_soak.py --daemon [--minutes 3] [--repeat 0.2] [--reload-every 2]
 
 Prints one JSON object: RSS (MiB) at the start and end of the run, samples every
 `--every` seconds, the peak (VmHWM), frames played, and the RSS growth over the second
 half of the run (the part after warm-up, where a leak would show).
+
+`--daemon` soaks the real daemon process instead, with hot reloads, SIGHUPs and a shell
+action firing all the time (see benchmarks/soak_daemon.py): RSS, fds, threads and child
+processes are sampled, and SIGTERM must stop it at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +31,13 @@ def main() -> int:
     parser.add_argument("--source", type=Path, default=shared_dir() / "data" / "videos" / "asl.mp4")
     parser.add_argument("--realtime", action="store_true", help="play at the clip's own frame rate")
     parser.add_argument("--every", type=float, default=10.0, help="seconds between RSS samples")
+    parser.add_argument("--daemon", action="store_true",
+                        help="soak the daemon process with reloads and firing shell actions")
+    parser.add_argument("--repeat", type=float, default=0.2, help="--daemon: seconds between fires")
+    parser.add_argument("--reload-every", type=float, default=2.0, help="--daemon: seconds between config saves")
     args = parser.parse_args()
+    if args.daemon:
+        return soak_daemon(args)
     if not args.source.is_file():
         print(f"no video at {args.source}: pass --source or set GESTURED_SHARED_DIR", file=sys.stderr)
         return 2
@@ -68,6 +79,18 @@ def main() -> int:
         "samples": samples,
         "notes": notes,
     }, indent=1))
+    return 0
+
+
+def soak_daemon(args: argparse.Namespace) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from soak_daemon import soak
+
+    photos = sorted((shared_dir() / "data" / "seed-thumbs" / "thumbs_up").glob("*.jpg"))
+    if not photos:
+        print("no thumbs-up photos under the shared data: set GESTURED_SHARED_DIR", file=sys.stderr)
+        return 2
+    print(json.dumps(soak(args, photos[100]), indent=1))
     return 0
 
 
