@@ -6,6 +6,12 @@ or by truncating then writing), coalesces a burst of events into one reload, and
 `on_change(settings)` with the new Settings or `on_error(error)` with a ConfigError.
 A broken, missing or empty (half-written) file keeps the last good settings.
 
+A save is applied only once it is over: while its writer keeps the file open after
+writing (no close event yet) the reload waits, up to WRITE_GRACE s, and two looks at the
+file QUIET_CHECK s apart must agree. The watches follow the config's symlinks to their
+targets and are re-armed when a directory is deleted and made again, or appears late
+(gestured.config.watches, checked every REARM_INTERVAL s).
+
 Threads: `start()` runs watchdog's observer thread and one reload thread of its own;
 the callbacks run on that reload thread, or on whichever thread calls `reload_now()`
 (the SIGHUP handler, i.e. the main thread). Reloads never overlap (a lock serialises
@@ -26,13 +32,15 @@ from gestured.config.describe import describe_changes
 from gestured.config.errors import ConfigError
 from gestured.config.loader import load_settings
 from gestured.config.settings import Settings
+from gestured.config.watches import ConfigWatches
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ConfigWatcher", "describe_changes", "reload_due"]
 
-# "opened" and "closed_no_write" come from our own reads and must not trigger a reload.
-RELOAD_EVENTS = frozenset({"created", "modified", "moved", "deleted", "closed", "attrib"})
+REARM_INTERVAL = 1.0  # seconds between checks that the watched directories are still the same
+QUIET_CHECK = 0.1  # seconds between the two looks that must agree before a reload
+WRITE_GRACE = 2.0  # seconds a reload waits for a writer that keeps the file open to close it
 
 
 class ConfigWatcher:
@@ -67,6 +75,8 @@ class ConfigWatcher:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._observer: Any = None
+        self._watches: ConfigWatches | None = None
+        self._writing = False
 
     @property
     def settings(self) -> Settings | None:
@@ -74,20 +84,17 @@ class ConfigWatcher:
         return self._settings
 
     def start(self) -> None:
-        """Start watching; a missing directory is logged and leaves only reload_now()."""
+        """Start watching (the config's directory and its symlinks' targets, re-armed when
+        one is recreated: see gestured.config.watches)."""
         from watchdog.observers import Observer
 
-        directory = self.path.parent
-        if not directory.is_dir():
-            logger.warning("not watching %s: %s does not exist (SIGHUP still reloads)",
-                           self.path.name, directory)
-            return
         self._stopping = False
+        self._observer = Observer()
+        self._observer.start()
+        self._watches = ConfigWatches(self.path, self._observer, self.notify)
+        self._watches.refresh()
         self._thread = threading.Thread(target=self._run, name="gestured-reload", daemon=True)
         self._thread.start()
-        self._observer = Observer()
-        self._observer.schedule(_EventFilter(self.path.name, self.notify), str(directory))
-        self._observer.start()
         logger.debug("watching %s for changes", self.path)
 
     def stop(self) -> None:
@@ -110,12 +117,14 @@ class ConfigWatcher:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def notify(self) -> None:
-        """The file changed: schedule a reload after `debounce` s of quiet (`max_delay` at most)."""
+    def notify(self, event_type: str = "modified") -> None:
+        """The file changed: schedule a reload after `debounce` s of quiet (`max_delay` at most;
+        up to `WRITE_GRACE` s while a writer still holds the file open after writing)."""
         with self._wakeup:
             now = self.clock()
             self._first_event = now if self._first_event is None else self._first_event
             self._due = reload_due(self._first_event, now, self.debounce, self.max_delay)
+            self._writing = event_type == "modified" or (self._writing and event_type in ("attrib", "opened"))
             self._wakeup.notify_all()
 
     def reload_now(self) -> Settings | None:
@@ -157,40 +166,59 @@ class ConfigWatcher:
         self.on_change(settings)
 
     def _run(self) -> None:
-        while self._wait_until_due():
+        while (due := self._wait_until_due()) is not None:
+            if self._watches is not None and self._watches.refresh():
+                self.notify("created")  # re-armed: the file may have changed unseen
+                continue
+            if not due:
+                continue
+            if not self._settled():
+                self.notify()  # still being written: look again after the next quiet spell
+                continue
             try:
                 self.reload_now()
             except Exception:  # a failing callback must not end hot reload
                 logger.exception("reloading %s failed", self.path)
 
-    def _wait_until_due(self) -> bool:
-        """Block until a scheduled reload is due (True) or stop() was called (False)."""
+    def _settled(self) -> bool:
+        """Two looks at the file QUIET_CHECK s apart agree (size, time, inode): not mid-save."""
+        first = _signature(self.path)
+        time.sleep(QUIET_CHECK)
+        return _signature(self.path) == first
+
+    def _wait_until_due(self) -> bool | None:
+        """Block until a reload is due (True), REARM_INTERVAL passed (False: check the
+        watches) or stop() was called (None)."""
         with self._wakeup:
+            deadline = self.clock() + REARM_INTERVAL
             while not self._stopping:
-                if self._due is not None and self.clock() >= self._due:
+                now = self.clock()
+                if self._due is not None and now >= self._due and not self._held_open(now):
                     self._due = self._first_event = None
                     return True
-                timeout = None if self._due is None else self._due - self.clock()
-                self._wakeup.wait(timeout)
-            return False
+                if now >= deadline:
+                    return False
+                wake = deadline
+                if self._due is not None and self._first_event is not None:
+                    held = self._held_open(now)
+                    wake = min(deadline, self._first_event + WRITE_GRACE if held else self._due)
+                self._wakeup.wait(max(0.0, wake - now))
+            return None
+
+    def _held_open(self, now: float) -> bool:
+        # Modified and not yet closed by its writer: a save in progress, for WRITE_GRACE s at most.
+        return self._writing and self._first_event is not None and now < self._first_event + WRITE_GRACE
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns, status.st_ino
 
 
 def reload_due(first_event: float, last_event: float, debounce: float, max_delay: float) -> float:
     """When a burst of events that began at `first_event` should be reloaded: `debounce`
     seconds after the latest event, but never later than `max_delay` after the first."""
     return min(last_event + debounce, first_event + max_delay)
-
-
-class _EventFilter:
-    """A watchdog event handler that passes on events touching one file name."""
-
-    def __init__(self, file_name: str, on_event: Callable[[], None]) -> None:
-        self.file_name = file_name
-        self.on_event = on_event
-
-    def dispatch(self, event: Any) -> None:
-        if event.event_type not in RELOAD_EVENTS or event.is_directory:
-            return
-        paths = (event.src_path, getattr(event, "dest_path", "") or "")
-        if any(os.path.basename(os.fsdecode(path)) == self.file_name for path in paths):
-            self.on_event()

@@ -207,7 +207,11 @@ class Daemon:
         if self._reload_requested:
             self._reload_requested = False
             logger.info("reloading the configuration (SIGHUP)")
-            self._reloader.reload_now()
+            try:
+                self._reloader.reload_now()
+            except Exception as error:  # a bug in reloading must not end the daemon
+                logger.error("reloading failed (%s: %s); keeping the settings in use", type(error).__name__, error)
+                logger.debug("reload failure", exc_info=True)
         settings = self._reloader.poll()
         if settings is not None:
             self.apply_settings(settings)

@@ -100,13 +100,14 @@ def test_first_load_without_a_baseline_and_an_unchanged_file(tmp_path: Path) -> 
     assert watcher.reload_now() == first and calls.changes == [first]  # saved without changes
 
 
-def test_missing_directory_leaves_only_reload_now(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_missing_directory_is_waited_for(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "absent" / "gestures.yaml"
     watcher = make_watcher(path, Calls(), None)
     watcher.start()
     watcher.stop()
     watcher.stop()
-    assert f"not watching gestures.yaml: {path.parent} does not exist (SIGHUP still reloads)" in caplog.messages
+    assert (f"not watching gestures.yaml: {path.parent} does not exist yet (watching for it; SIGHUP reloads)"
+            in caplog.messages)
 
 
 def test_config_package_does_not_import_the_watcher() -> None:
