@@ -14,18 +14,13 @@ import pytest
 
 from gestured.config import load_settings
 from gestured.config.reload import ConfigWatcher
-from tests.integration.test_reload import CHANGED, GOOD, WAIT, Recorder, gestures
+from tests.integration.test_reload import CHANGED, GOOD, WAIT, Recorder, gestures, recorder  # noqa: F401 (fixture)
 
 
 def write_private(path: Path, text: str) -> Path:
     path.write_text(text)
     path.chmod(0o600)
     return path
-
-
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
 
 
 @pytest.fixture
