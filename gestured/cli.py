@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("gestured.commands.train", "train a classifier from recorded datasets"),
     "eval": ("gestured.commands.eval", "measure backend + classifier on labelled images"),
     "bench": ("gestured.commands.bench", "time each pipeline stage"),
+    "ui": ("gestured.commands.ui", "the daemon with a local web page: live view, bindings, teach a gesture"),
     "service": ("gestured.commands.service", "install or remove the systemd user service"),
 }
 DEFAULT_COMMAND = "run"

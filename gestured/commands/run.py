@@ -93,7 +93,16 @@ def _start_and_run(args: argparse.Namespace, startup: Any) -> int:
     config_path = Path(args.config).expanduser() if args.config else default_config_path()
     settings, classifier = load_configuration(config_path)
     with contextlib.ExitStack() as stack:
-        daemon = build_daemon(args, settings, classifier, watched_config(args, config_path), stack)
+        watched = watched_config(args, config_path)
+        page: Any = None
+        daemon: Any = None
+        if getattr(args, "page", False) or settings.ui.enabled:
+            from gestured.ui.app import open_page
+
+            # The page answers while the backend still loads: the start-up classifier until then.
+            page = open_page(args, settings, watched, lambda: classifier if daemon is None else daemon.classifier,
+                             stack)
+        daemon = build_daemon(args, settings, classifier, watched, stack, preview=page)
         if startup is not None:
             startup.hand_over(daemon)
         return daemon.run()
@@ -157,8 +166,10 @@ def load_configuration(config_path: Path) -> tuple[Settings, Any]:
 
 
 def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, config_path: Path,
-                 stack: contextlib.ExitStack) -> Any:
+                 stack: contextlib.ExitStack, preview: Any = None) -> Any:
     """Wire source, backend, executor, reloader, preview and clock into a Daemon.
+
+    preview: what sees every frame (the page); default: the --show window when asked.
 
     Everything opened is registered on `stack`, so a failure part way releases it.
     """
@@ -174,14 +185,18 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
     spec = settings.camera if args.source is None else args.source
 
     def new_source() -> Any:
+        if getattr(args, "loop", False):
+            from gestured.ui.loop import LoopedSource
+
+            return LoopedSource(lambda: open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock,
+                                                    epoch=epoch, fit=CAMERA_MODE))
         return open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock, epoch=epoch, fit=CAMERA_MODE)
 
     first_source = new_source()
     stack.callback(first_source.close)
     if first_source.is_live or not args.dry_run:
         stack.enter_context(InstanceLock())
-    preview = None
-    if args.show:
+    if preview is None and args.show:
         from gestured.output.preview import PreviewWindow
 
         preview = PreviewWindow()

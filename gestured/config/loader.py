@@ -25,7 +25,7 @@ from gestured.config.schema import BindingModel, ConfigModel
 from gestured.errors import GesturedError
 from gestured.output.keynames import parse_combo
 from gestured.config.settings import (
-    BUILTIN_GESTURES, Action, Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction,
+    BUILTIN_GESTURES, Action, Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction, UiOptions,
 )
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def _to_settings(config: ConfigModel, model_path: str | None) -> Settings:
         backend=config.backend, camera=config.camera, model=model_path,
         threshold=config.threshold, hold=config.hold, release=config.release,
         num_hands=config.num_hands, mirrored=config.mirrored, bindings=bindings,
-        openpose=OpenPoseOptions(**config.openpose.model_dump()),
+        openpose=OpenPoseOptions(**config.openpose.model_dump()), ui=UiOptions(**config.ui.model_dump()),
     )
 
 

@@ -155,6 +155,15 @@ class OpenPoseModel(BaseModel):
     region: Annotated[str, AfterValidator(_check_region)] = _OPENPOSE_DEFAULTS.region
 
 
+class UiModel(BaseModel):
+    """`ui:`, the web page served by the daemon (read at start)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    enabled: bool = _DEFAULTS.ui.enabled
+    port: Annotated[int, Field(ge=0, le=65535)] = _DEFAULTS.ui.port  # 0: any free port
+
+
 class ConfigModel(BaseModel):
     """The whole file: global settings, then `bindings`."""
 
@@ -169,10 +178,12 @@ class ConfigModel(BaseModel):
     num_hands: Annotated[int, Field(ge=1, le=4)] = _DEFAULTS.num_hands
     mirrored: bool = _DEFAULTS.mirrored
     openpose: OpenPoseModel = Field(default_factory=OpenPoseModel)
+    ui: UiModel = Field(default_factory=UiModel)
     bindings: Bindings = Field(default_factory=dict)
 
 
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(ConfigModel.model_fields)
 BINDING_KEYS: tuple[str, ...] = tuple(BindingModel.model_fields)
 # Settings that are sections of their own: `openpose: {input_size: ...}`.
-SECTION_KEYS: dict[str, tuple[str, ...]] = {"openpose": tuple(OpenPoseModel.model_fields)}
+SECTION_KEYS: dict[str, tuple[str, ...]] = {"openpose": tuple(OpenPoseModel.model_fields),
+                                            "ui": tuple(UiModel.model_fields)}

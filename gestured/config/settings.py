@@ -85,6 +85,14 @@ class OpenPoseOptions:
 
 
 @dataclass(frozen=True)
+class UiOptions:
+    """`ui:`: serve the web page (gestured.ui) from the running daemon, on 127.0.0.1:port."""
+
+    enabled: bool = False
+    port: int = 8421
+
+
+@dataclass(frozen=True)
 class Settings:
     backend: str = "mediapipe"
     camera: str = "0"  # camera index, /dev/videoN, video file or image folder
@@ -95,6 +103,7 @@ class Settings:
     num_hands: int = 1
     mirrored: bool = False
     openpose: OpenPoseOptions = field(default_factory=OpenPoseOptions)
+    ui: UiOptions = field(default_factory=UiOptions)
     bindings: tuple[Binding, ...] = field(default_factory=tuple)
 
     def backend_options(self, backend: str | None = None) -> dict[str, object]:

@@ -218,7 +218,7 @@ class Daemon:
 
     def apply_settings(self, settings: Settings) -> None:
         """Use new bindings and model now; settings that need a restart (backend, camera...) are reported."""
-        for name in ("backend", "camera", "num_hands", "mirrored", "openpose"):
+        for name in ("backend", "camera", "num_hands", "mirrored", "openpose", "ui"):
             if getattr(settings, name) != getattr(self.settings, name):
                 logger.warning("%s changed in the configuration: restart gestured to apply it", name)
         if self._load_classifier is not None:

@@ -302,7 +302,7 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
         f"{path}:6: bindings.thumbs_upp: unknown gesture 'thumbs_upp' (did you mean 'thumbs_up'?)",
         f"{path}:10: bindings.ok.hand: must be 'left', 'right' or 'any', not 'both'",
         f"{path}:11: extra: unknown setting: use one of backend, camera, model, threshold, "
-        "hold, release, num_hands, mirrored, openpose, bindings",
+        "hold, release, num_hands, mirrored, openpose, ui, bindings",
     ]
 
 

@@ -1,0 +1,158 @@
+"""What the page shows live, handed over from the frame loop to the web server.
+
+The frame loop calls `publish` once per frame: it only stores references and appends
+fired events, so the daemon's per-frame cost does not grow with the page. Everything
+a client asks for (the JPEG with the skeleton drawn, per-class probabilities) is made
+on the server's threads, on demand, and only while a client is connected.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+EVENTS_KEPT = 100
+JPEG_QUALITY = 75
+FramePeek = Callable[[np.ndarray, float, Sequence[Any]], None]
+
+
+@dataclass(frozen=True)
+class Published:
+    """One frame as the loop left it (references, not copies)."""
+
+    sequence: int
+    image: np.ndarray
+    timestamp: float
+    index: int
+    hands: Sequence[Any]
+    observations: Sequence[Any]
+    holds: Sequence[dict[str, Any]] = ()
+
+
+@dataclass
+class _Taps:
+    """Callbacks that want every frame while they are registered (a recording)."""
+
+    callbacks: dict[int, FramePeek] = field(default_factory=dict)
+    ids: Any = field(default_factory=itertools.count)
+
+
+class LiveFeed:
+    """The last frame, its hands and observations, and the recent events.
+
+    classifier: returns the classifier in use (for the per-class bars); clock: wall time
+    for the event log.
+    """
+
+    def __init__(self, classifier: Callable[[], Any], clock: Callable[[], float] = time.time) -> None:
+        self._classifier = classifier
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._latest: Published | None = None
+        self._sequence = 0
+        self._events: collections.deque[dict[str, Any]] = collections.deque(maxlen=EVENTS_KEPT)
+        self._event_ids = itertools.count(1)
+        self._taps = _Taps()
+        self._clients = 0
+
+    # --- the frame loop's side ---------------------------------------------------
+    def publish(self, image: np.ndarray, timestamp: float, index: int, hands: Sequence[Any],
+                observations: Sequence[Any], events: Sequence[Any],
+                holds: Sequence[dict[str, Any]] = ()) -> None:
+        """Keep this frame as the latest; record fired events. Cheap: no copies, no encoding."""
+        with self._lock:
+            self._sequence += 1
+            self._latest = Published(self._sequence, image, timestamp, index, hands, observations, holds)
+            for event in events:
+                self._events.append({"id": next(self._event_ids), "wall": self._clock(), **asdict(event)})
+            taps = list(self._taps.callbacks.values())
+        for tap in taps:
+            tap(image, timestamp, hands)
+
+    # --- the server's side -------------------------------------------------------
+    def tap(self, callback: FramePeek) -> Callable[[], None]:
+        """Call `callback(image, timestamp, hands)` on every frame until the returned function is called."""
+        with self._lock:
+            key = next(self._taps.ids)
+            self._taps.callbacks[key] = callback
+
+        def untap() -> None:
+            with self._lock:
+                self._taps.callbacks.pop(key, None)
+
+        return untap
+
+    def connected(self) -> "_Client":
+        """A context manager counting a connected stream (see `watched`)."""
+        return _Client(self)
+
+    @property
+    def watched(self) -> bool:
+        return self._clients > 0
+
+    def latest(self) -> Published | None:
+        with self._lock:
+            return self._latest
+
+    def events(self, after: int = 0) -> list[dict[str, Any]]:
+        """Events with an id above `after`, oldest first."""
+        with self._lock:
+            return [event for event in self._events if event["id"] > after]
+
+    def state(self) -> dict[str, Any]:
+        """The latest frame's hands for the page: per hand its gesture, confidence and
+        the probability of every label, plus the debouncer's holds."""
+        latest = self.latest()
+        if latest is None:
+            return {"frame": None, "hands": [], "holds": [], "labels": list(self._labels())}
+        classifier = self._classifier()
+        hands = [_hand_view(classifier, hand, observation)
+                 for hand, observation in zip(latest.hands, latest.observations)]
+        return {"frame": latest.index, "t": round(latest.timestamp, 3), "hands": hands,
+                "holds": list(latest.holds), "labels": list(classifier.labels)}
+
+    def jpeg(self, published: Published) -> bytes:
+        """The frame with the skeleton, labels and recent fires drawn on, as JPEG bytes."""
+        import cv2
+
+        from gestured.output.preview import draw_overlay
+
+        canvas = draw_overlay(published.image, published.hands, published.observations, [])
+        ok, encoded = cv2.imencode(".jpg", canvas, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        if not ok:
+            raise RuntimeError("JPEG encoding failed")
+        return encoded.tobytes()
+
+    def _labels(self) -> tuple[str, ...]:
+        return tuple(self._classifier().labels)
+
+
+class _Client:
+    def __init__(self, feed: LiveFeed) -> None:
+        self._feed = feed
+
+    def __enter__(self) -> None:
+        with self._feed._lock:
+            self._feed._clients += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._feed._lock:
+            self._feed._clients -= 1
+
+
+def _hand_view(classifier: Any, hand: Any, observation: Any) -> dict[str, Any]:
+    from gestured.recognition.features import hand_features
+
+    probabilities = classifier.predict_proba(hand_features(hand.keypoints))[0]
+    return {
+        "hand": observation.hand,
+        "gesture": observation.gesture,
+        "confidence": round(float(observation.confidence), 3),
+        "probabilities": {label: round(float(value), 3) for label, value in zip(classifier.labels, probabilities)},
+    }
