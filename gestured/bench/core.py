@@ -45,6 +45,7 @@ from typing import Any, Callable, MutableSequence, Protocol
 
 import numpy as np
 
+from gestured.capture.frames import Frame
 from gestured.capture.motion import Decision, MotionGate
 from gestured.recognition.backends import KeypointBackend
 from gestured.runtime.debounce import Debouncer, Observation
@@ -302,7 +303,7 @@ class ClipRunner:
         and after it on the rest, so neither side always finds the caches warm."""
         result, gate = state.result, state.gate
         started = self._wall()
-        run = gate is None or gate.should_run(frame, now)
+        run = gate is None or gate.should_run(Frame(frame, now, 0), now)
         gated = self._wall()
         if gate is not None and gate.last_score is not None:
             result.samples["motion"].append((gated - started) * 1000)

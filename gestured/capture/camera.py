@@ -4,7 +4,12 @@ OpenCV can block forever opening a busy camera, so the open runs in a worker thr
 with a timeout. A camera that is missing, busy or disappears is retried with capped
 exponential backoff, logged once per distinct problem. Capture runs in its own thread
 and keeps only the newest frame, so processing never works through a stale queue; a
-frame the loop does not want (the idle gate) is grabbed but never decoded.
+frame the loop does not want (the idle gate) is grabbed but never decoded. An MJPG or YUYV
+camera hands over its own data (OpenCV's `CAP_PROP_CONVERT_RGB` off), which a `Frame`
+decodes only as far as it is used: a small grey picture for the idle gate's motion checks,
+the full colour picture for the landmarker (`gestured.capture.encoded`). The gate's wish
+for a lower camera frame rate in a long idle spell reaches the camera through
+`request_frame_rate`.
 """
 
 from __future__ import annotations
@@ -12,26 +17,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from gestured.capture.encoded import DecodeError, EncodedImage
 from gestured.capture.frames import Frame, SourceError
+from gestured.capture.v4l2 import Capture, open_cv_capture
 
 logger = logging.getLogger(__name__)
-
-
-class Capture(Protocol):
-    """The part of cv2.VideoCapture a camera source uses."""
-
-    def isOpened(self) -> bool: ...  # noqa: N802 (OpenCV's name)
-
-    def grab(self) -> bool: ...
-
-    def retrieve(self) -> tuple[bool, np.ndarray | None]: ...
-
-    def release(self) -> None: ...
 
 
 class Backoff:
@@ -50,46 +44,6 @@ class Backoff:
 
     def reset(self) -> None:
         self._next = self.initial
-
-
-def device_path(device: int | str) -> Path:
-    """The V4L2 device node of a camera index or path."""
-    return Path(f"/dev/video{device}") if isinstance(device, int) else Path(device)
-
-
-class _MissingCapture:
-    """What opening a camera whose device node does not exist gives (no OpenCV call, no warnings)."""
-
-    def isOpened(self) -> bool:  # noqa: N802 (OpenCV's name)
-        return False
-
-    def grab(self) -> bool:
-        return False
-
-    def retrieve(self) -> tuple[bool, None]:
-        return False, None
-
-    def release(self) -> None:
-        pass
-
-
-def open_cv_capture(device: int | str, width: int, height: int, fourcc: str) -> Capture:
-    """cv2.VideoCapture on V4L2 asking for width x height in `fourcc` (where the camera offers it).
-
-    OpenCV's own warnings are silenced: a camera being retried would print them each time.
-    """
-    if Path("/dev").is_dir() and not device_path(device).exists():
-        return _MissingCapture()
-    import cv2
-
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    capture = cv2.VideoCapture(device, cv2.CAP_V4L2)
-    if capture.isOpened():
-        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*fourcc))
-        capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
-    return capture
 
 
 def open_with_timeout(open_capture: Callable[[], Capture], timeout: float, name: str,
@@ -192,7 +146,9 @@ class CameraSource:
     read_timeout: seconds without a frame before the camera counts as gone and is reopened.
     sleep: waits between retries (default: interruptible wait); clock: monotonic seconds;
     epoch: the clock reading that is timestamp 0 (default: when iteration starts).
-    capture_factory: (device, width, height, fourcc) -> Capture, for tests.
+    capture_factory: (device, width, height, fourcc) -> Capture, for tests and replays.
+    reopen: False ends iteration when the capture stops delivering (a replayed recording)
+    instead of reopening it.
     """
 
     is_live = True
@@ -212,6 +168,7 @@ class CameraSource:
         epoch: float | None = None,
         capture_factory: Callable[[int | str, int, int, str], Capture] = open_cv_capture,
         max_attempts: int | None = None,
+        reopen: bool = True,
     ) -> None:
         self.device = device
         # None: a daemon retries forever; a one-shot command (record) gives up with the error.
@@ -231,6 +188,9 @@ class CameraSource:
         self._reader_stop = threading.Event()
         self._newest = _NewestFrame()
         self._last_problem: str | None = None
+        self.reopen = reopen
+        self._requested_fps: float | None = None  # None: the camera's own rate
+        self._applied_fps: float | None = None
 
     def open(self) -> Capture | None:
         """Open the camera, retrying with backoff until it works or `interrupt()`; None if stopped."""
@@ -279,25 +239,39 @@ class CameraSource:
                 taken = self._newest.take_after(sequence, self.read_timeout)
                 if taken is None:
                     break
-                sequence, image, captured_at = taken
-                if image is None:  # grabbed while the loop did not want it: skipped undecoded
+                sequence, data, captured_at = taken
+                if data is None:  # grabbed while the loop did not want it: skipped undecoded
                     continue
-                yield Frame(image=image, timestamp=captured_at - start, index=index)
-                index += 1
+                frame = self._frame(data, captured_at - start, index)
+                if frame is not None:
+                    yield frame
+                    index += 1
             self._release()
+            if not self.reopen:
+                return
             if not self._stop.is_set():
                 self._report_problem(f"{self.name} stopped delivering frames (unplugged or suspended?)")
                 self._sleep(self.backoff.next_delay())
+
+    def _frame(self, data: np.ndarray, timestamp: float, index: int) -> Frame | None:
+        """A frame over the camera's data, decoded when used; None (logged) for data of no known shape."""
+        try:
+            return Frame(encoded=EncodedImage.from_capture(data), timestamp=timestamp, index=index)
+        except DecodeError as error:
+            logger.debug("%s: dropping a frame: %s", self.name, error)
+            return None
 
     def _start_reader(self, capture: Capture) -> None:
         """Start the capture thread; it owns `capture` and releases it when it stops."""
         self._newest = _NewestFrame()
         self._reader_stop = threading.Event()
+        self._applied_fps = None  # a freshly opened camera runs at its own rate
         newest, reader_stop, clock = self._newest, self._reader_stop, self._clock
 
         def read_loop() -> None:
             try:
                 while not reader_stop.is_set():
+                    self._apply_frame_rate(capture)
                     if not capture.grab():
                         newest.fail()
                         return
@@ -326,6 +300,22 @@ class CameraSource:
             reader.join(timeout=self.read_timeout)
             if reader.is_alive():
                 logger.warning("%s: capture thread stuck in read(); leaving it behind", self.name)
+
+    def _apply_frame_rate(self, capture: Capture) -> None:
+        """In the capture thread, which owns the capture: ask it for the rate requested last."""
+        requested = self._requested_fps
+        if requested == self._applied_fps:
+            return
+        self._applied_fps = requested
+        if capture.set_frame_rate(requested):
+            logger.debug("%s: now %s frames a second", self.name, requested or "the camera's own")
+        else:
+            logger.debug("%s: the camera refused %s frames a second", self.name, requested)
+
+    def request_frame_rate(self, fps: float | None) -> None:
+        """Ask the camera for `fps` frames a second from the next grab on (None: its own rate).
+        Safe from any thread; the capture thread applies it."""
+        self._requested_fps = fps
 
     def set_frame_filter(self, want: Callable[[float], bool] | None) -> None:
         """Ask `want(seconds since start)` before each frame: False leaves the next grab undecoded."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
 import numpy as np
 
+from gestured.capture.encoded import EncodedImage
 from gestured.errors import GesturedError
 
 
@@ -14,13 +14,47 @@ class SourceError(GesturedError):
     """A source cannot be opened: the message says which and what to do."""
 
 
-@dataclass(frozen=True)
 class Frame:
-    """One BGR image with its time in seconds (media time for files, since start for cameras)."""
+    """One picture with its time in seconds (media time for files, since start for cameras).
 
-    image: np.ndarray
-    timestamp: float
-    index: int
+    Built from a decoded BGR `image`, or from a camera's own data (`encoded`: JPEG bytes,
+    YUYV), which is decoded to `image` on first use; `grey()` gives the idle gate its small
+    grey picture without that full decode. Used by one thread at a time.
+    """
+
+    __slots__ = ("timestamp", "index", "_image", "_encoded")
+
+    def __init__(self, image: np.ndarray | None = None, timestamp: float = 0.0, index: int = 0, *,
+                 encoded: EncodedImage | None = None) -> None:
+        if (image is None) == (encoded is None):
+            raise ValueError("a Frame needs an image or encoded data, not both")
+        self.timestamp = timestamp
+        self.index = index
+        self._image = image
+        self._encoded = encoded
+
+    @property
+    def image(self) -> np.ndarray:
+        """The BGR picture (decoded now if the frame came encoded); raises DecodeError."""
+        if self._image is None:
+            assert self._encoded is not None
+            self._image = self._encoded.bgr()
+        return self._image
+
+    @property
+    def decoded(self) -> bool:
+        """True once the full picture exists (given decoded, or decoded by `image`)."""
+        return self._image is not None
+
+    def grey(self, thumbnail_width: int) -> np.ndarray:
+        """A small grey picture for motion checks (see EncodedImage.grey); raises DecodeError."""
+        if self._encoded is not None:
+            return self._encoded.grey(thumbnail_width)
+        image = self.image
+        return EncodedImage(image, "bgr", (image.shape[1], image.shape[0])).grey(thumbnail_width)
+
+    def __repr__(self) -> str:
+        return f"Frame(index={self.index}, timestamp={self.timestamp:.3f}, decoded={self.decoded})"
 
 
 class FrameSource(Protocol):

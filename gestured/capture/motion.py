@@ -11,7 +11,10 @@ for files, seconds since start for cameras), so tests drive it with a fake clock
   the source need not even decode it), to look for motion only (`CHECK_MOTION`), or to
   run the backend (`RUN`). It runs the backend on every frame until no hand has been seen
   for `idle_after` seconds, then checks for motion `idle_fps` times a second; the frame
-  on which motion is seen runs the backend (wake within one checked frame).
+  on which motion is seen runs the backend (wake within one checked frame). After
+  `deep_after` seconds of idle checks without motion (a long idle spell) it checks only
+  `deep_fps` times a second and asks the camera for `deep_camera_fps` frames a second
+  (`camera_fps`); the check that sees motion restores both.
 - `MotionGate` puts the two together behind the three calls a frame loop makes.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import math
+from typing import Protocol
 
 import numpy as np
 
@@ -27,6 +31,9 @@ DEFAULT_PIXEL_THRESHOLD = 12  # grey levels; area-averaged sensor noise stays fa
 DEFAULT_MOTION_THRESHOLD = 0.005  # fraction of thumbnail pixels (~15 of 64x48)
 DEFAULT_IDLE_AFTER = 2.0  # seconds without a hand before the backend stops
 DEFAULT_IDLE_FPS = 10.0  # motion checks per second while idle
+DEFAULT_DEEP_AFTER = 5.0  # seconds of idle checks without motion before the deep idle
+DEFAULT_DEEP_FPS = 5.0  # motion checks per second in the deep idle
+DEFAULT_DEEP_CAMERA_FPS = 10.0  # frames a second asked of the camera in the deep idle
 
 
 class MotionDetector:
@@ -80,6 +87,13 @@ class MotionDetector:
         self._previous = None
 
 
+class GreyPicture(Protocol):
+    """What the gate looks at: a frame that can give a small grey picture cheaply
+    (`gestured.capture.frames.Frame`: reduced JPEG decode, YUYV luma, subsampled green)."""
+
+    def grey(self, thumbnail_width: int) -> np.ndarray: ...
+
+
 class Decision(enum.Enum):
     """What to do with one frame."""
 
@@ -98,11 +112,17 @@ class IdleScheduler:
     video loops, the scheduler treats the jump as a fresh start).
     """
 
-    def __init__(self, idle_after: float = DEFAULT_IDLE_AFTER, idle_fps: float = DEFAULT_IDLE_FPS) -> None:
-        if idle_after < 0 or idle_fps <= 0:
-            raise ValueError(f"need idle_after >= 0 and idle_fps > 0, got {idle_after}, {idle_fps}")
+    def __init__(self, idle_after: float = DEFAULT_IDLE_AFTER, idle_fps: float = DEFAULT_IDLE_FPS, *,
+                 deep_after: float = DEFAULT_DEEP_AFTER, deep_fps: float = DEFAULT_DEEP_FPS,
+                 deep_camera_fps: float = DEFAULT_DEEP_CAMERA_FPS) -> None:
+        if idle_after < 0 or idle_fps <= 0 or deep_after < 0 or deep_fps <= 0 or deep_camera_fps <= 0:
+            raise ValueError(f"need idle_after, deep_after >= 0 and idle_fps, deep_fps, deep_camera_fps > 0, got "
+                             f"{idle_after}, {deep_after}, {idle_fps}, {deep_fps}, {deep_camera_fps}")
         self.idle_after = idle_after
         self.idle_interval = 1.0 / idle_fps
+        self.deep_after = deep_after
+        self.deep_interval = 1.0 / deep_fps
+        self.deep_camera_fps = deep_camera_fps
         self._active_until = -math.inf  # start idle: the first checked frame wakes it
         self._last_check = -math.inf
         self._last_now = -math.inf
@@ -111,6 +131,17 @@ class IdleScheduler:
     def idle(self) -> bool:
         """True while the backend is off (as of the last `decide`)."""
         return self._last_now >= self._active_until
+
+    @property
+    def deep(self) -> bool:
+        """True in the deep idle (as of the last `decide`): a long spell without motion."""
+        return self.idle and self._last_now - max(self._active_until, 0.0) >= self.deep_after
+
+    @property
+    def camera_fps(self) -> float | None:
+        """The frame rate to ask the camera for now: `deep_camera_fps` in the deep idle, else
+        None (its full rate)."""
+        return self.deep_camera_fps if self.deep else None
 
     def ending(self, now: float) -> bool:
         """True in the last idle interval before going idle (a good time to take a motion reference)."""
@@ -123,8 +154,11 @@ class IdleScheduler:
             active_until, last_check = -math.inf, -math.inf
         if now < active_until:
             return Decision.RUN
+        # Idle time counts from the end of the last active spell (or the start).
+        deep = now - max(active_until, 0.0) >= self.deep_after
+        interval = self.deep_interval if deep else self.idle_interval
         # A little slack so a check every 3rd frame at 30 fps is not pushed to every 4th.
-        if now - last_check >= self.idle_interval * 0.95:
+        if now - last_check >= interval * 0.95:
             return Decision.CHECK_MOTION
         return Decision.SKIP
 
@@ -185,7 +219,16 @@ class MotionGate:
         """False when the frame at `now` need not be decoded at all (records nothing)."""
         return self.scheduler.peek(now) is not Decision.SKIP
 
-    def should_run(self, frame_bgr: np.ndarray, now: float) -> bool:
+    def awake(self, now: float) -> bool:
+        """True when the backend would run on the frame at `now` (records nothing)."""
+        return self.scheduler.peek(now) is Decision.RUN
+
+    @property
+    def camera_fps(self) -> float | None:
+        """The frame rate to ask the camera for now (None: its full rate); see IdleScheduler."""
+        return self.scheduler.camera_fps
+
+    def should_run(self, frame: GreyPicture, now: float) -> bool:
         """True when the backend must run on this frame (checking it for motion if idle)."""
         self.decision = self.scheduler.decide(now)
         self.last_score = None
@@ -195,9 +238,9 @@ class MotionGate:
             if self.scheduler.ending(now):
                 # The first idle check must compare with the scene as the backend left it,
                 # not with a thumbnail from before the hand came (that would wake it again).
-                self.detector.update(frame_bgr)
+                self.detector.update(frame.grey(self.detector.thumbnail_width))
             return True
-        self.last_score = self.detector.update(frame_bgr)
+        self.last_score = self.detector.update(frame.grey(self.detector.thumbnail_width))
         return self.scheduler.motion(now, self.last_score >= self.motion_threshold)
 
     def report(self, now: float, hand_seen: bool) -> None:

@@ -46,6 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="PATH", help="classifier (default: the shipped model)")
     parser.add_argument("--no-gate", action="store_true",
                         help="run the backend on every frame (no idle motion gate), for comparison")
+    parser.add_argument("--full-rate", action="store_true",
+                        help="with --realtime: the daemon runs the landmarker on every frame while awake "
+                             "(no reduced rate while no gesture forms), for comparison")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -64,6 +67,8 @@ def main(args: argparse.Namespace) -> int:
                 except OSError as error:
                     raise GesturedError(f"{error}: is it a video file OpenCV can read?") from error
             report = summarise(results)
+            if args.realtime and args.backend == "mediapipe" and pipeline.bare is not None:
+                report.update(_battery(results, pipeline, args, Path(scratch), notes, report))
             if args.backend == "openpose":
                 report.update(_openpose(clips, notes))
         finally:
@@ -74,6 +79,54 @@ def main(args: argparse.Namespace) -> int:
     report["load_average_before"] = load_before
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
+
+
+def _battery(results: list[Any], pipeline: Pipeline, args: argparse.Namespace, scratch: Path,
+             notes: list[str], report: dict[str, Any]) -> dict[str, Any]:
+    """The battery figures (gestured.bench.battery); the daemon's CPU on the camera path
+    replaces the file path's cpu_fraction_active / _idle, which stay as *_files."""
+    from gestured.bench.battery import measure_battery, summarise_battery
+
+    parts = battery_parts(pipeline, args.model, full_rate=args.full_rate, gate=not args.no_gate)
+    named = [(result.clip.name, result.clip.path, result.active) for result in results]
+    battery_results = measure_battery(named, parts, scratch)
+    notes.append("battery: each clip replayed as MJPG 640x480 through the camera source into the daemon"
+                 + (" (--full-rate: landmarker on every awake frame)" if args.full_rate else ""))
+    battery = summarise_battery(battery_results)
+    battery["cpu_fraction_active_files"] = report["cpu_fraction_active"]
+    battery["cpu_fraction_idle_files"] = report["cpu_fraction_idle"]
+    return battery
+
+
+def battery_parts(pipeline: Pipeline, model: str | None, *, full_rate: bool, gate: bool) -> Any:
+    """The bench's real parts as gestured.bench.battery needs them: each daemon pass gets a
+    fresh, warmed-up landmarker (as a fresh start of `gestured run` has) and a dry run."""
+    from gestured.bench.battery import BatteryParts
+    from gestured.capture.motion import MotionGate
+    from gestured.config.settings import Settings
+    from gestured.output.actions import DryRunExecutor
+    from gestured.recognition.backends import create_backend
+    from gestured.runtime.daemon import Daemon
+    from gestured.runtime.debounce import Observation
+    from gestured.runtime.rate import LandmarkerRate
+
+    classifier = pipeline.classifier
+    settings = Settings(bindings=bench_bindings(classifier.labels))
+
+    def classify(hand: Any) -> Observation:
+        prediction = classifier.classify(hand)
+        return Observation(prediction.label, prediction.confidence, hand.handedness)
+
+    def make_daemon(source: Any, on_event: Any, after_frame: Any, motion_gate: Any) -> Any:
+        backend = create_backend("mediapipe", mode="video", num_hands=1)
+        backend.detect(np.zeros((FRAME_SIZE[1], FRAME_SIZE[0], 3), np.uint8), 0)
+        return Daemon(open_source=lambda: source, backend=backend, classifier=classifier,
+                      executor=DryRunExecutor(), settings=settings, on_event=on_event,
+                      gate=motion_gate if gate else None, rate=None if full_rate else LandmarkerRate(),
+                      survive_errors=False, after_frame=after_frame)
+
+    return BatteryParts(bare=pipeline.bare, backend=pipeline.backend, classify=classify,
+                        make_daemon=make_daemon, make_gate=MotionGate, threshold=settings.threshold)
 
 
 def shared_dir() -> Path:

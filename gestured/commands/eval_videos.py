@@ -60,6 +60,7 @@ def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGestur
     from gestured.output.actions import DryRunExecutor
     from gestured.recognition.backends import create_backend
     from gestured.runtime.daemon import Daemon
+    from gestured.runtime.rate import LandmarkerRate
 
     source = VideoFileSource(path, fit=CAMERA_MODE)
     events: list[GestureEvent] = []
@@ -68,7 +69,7 @@ def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGestur
     daemon = Daemon(
         open_source=lambda: source, backend=backend, classifier=CLASSIFIERS.classifier(settings.model),
         executor=DryRunExecutor(), settings=settings, on_event=events.append, gate=MotionGate(),
-        survive_errors=False,
+        rate=LandmarkerRate(), survive_errors=False,
     )
     try:
         daemon.run()

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from gestured import paths
 from gestured.config.settings import Settings
+from gestured.runtime.rate import LandmarkerRate
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(startup_signals=None)
     parser.add_argument("--no-idle", action="store_true",
                         help="run the keypoint backend on every frame, even when nothing moves")
+    parser.add_argument("--full-rate", action="store_true",
+                        help="run the keypoint backend on every frame while awake, not fewer while no "
+                             "gesture is forming")
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -217,6 +221,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         reloader=reloader,
         preview=preview,
         gate=None if args.no_idle else _motion_gate(),
+        rate=None if args.full_rate else LandmarkerRate(),
         load_classifier=CLASSIFIERS.classifier,
         max_frames=args.max_frames,
     )

@@ -17,8 +17,6 @@ import threading
 import time
 from typing import Callable, Iterator, Protocol, Sequence
 
-import numpy as np
-
 from gestured.capture.frames import Frame, FrameSource
 from gestured.config.settings import Settings
 from gestured.errors import GesturedError
@@ -28,6 +26,7 @@ from gestured.recognition.classifier import GestureClassifier
 from gestured.recognition.hand import Hand
 from gestured.runtime.debounce import Debouncer, Fire, Observation
 from gestured.runtime.events import GestureEvent
+from gestured.runtime.rate import LandmarkerRate
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +53,18 @@ class FrameGate(Protocol):
 
     def wants_frame(self, now: float) -> bool: ...
 
-    def should_run(self, frame_bgr: np.ndarray, now: float) -> bool: ...
+    def should_run(self, frame: Frame, now: float) -> bool: ...
 
     def report(self, now: float, hand_seen: bool) -> None: ...
+
+    def awake(self, now: float) -> bool:
+        """True when the backend would run on the frame at `now` (records nothing)."""
+        ...
+
+    @property
+    def camera_fps(self) -> float | None:
+        """The frame rate to ask a camera for now; None: its own."""
+        ...
 
 
 class Preview(Protocol):
@@ -84,9 +92,11 @@ class Daemon:
         reloader: Reloader | None = None,
         preview: Preview | None = None,
         gate: FrameGate | None = None,
+        rate: LandmarkerRate | None = None,
         max_frames: int | None = None,
         survive_errors: bool = True,
         load_classifier: Callable[[str | None], GestureClassifier] | None = None,
+        after_frame: Callable[[Frame], None] | None = None,
     ) -> None:
         self._open_source = open_source
         self.backend = backend
@@ -99,9 +109,13 @@ class Daemon:
         self._reloader = reloader
         self._preview = preview
         self._gate = gate
+        self._rate = rate
+        if rate is not None:
+            rate.fit_bindings(settings.bindings)
         self.max_frames = max_frames
         self.survive_errors = survive_errors
         self._load_classifier = load_classifier
+        self._after_frame = after_frame  # a measuring hook (gestured bench), called after each frame
         self.frames_processed = 0
         self._source: FrameSource | None = None
         self._stopping = threading.Event()
@@ -168,14 +182,16 @@ class Daemon:
                     continue
                 return
             self._process_guarded(frame)
+            if self._after_frame is not None:
+                self._after_frame(frame)
             if self.max_frames is not None and self.frames_processed >= self.max_frames:
                 return
 
     def _start_source(self) -> FrameSource:
         self._source = self._open_source()
         set_frame_filter = getattr(self._source, "set_frame_filter", None)
-        if self._gate is not None and set_frame_filter is not None:
-            set_frame_filter(self._gate.wants_frame)
+        if (self._gate is not None or self._rate is not None) and set_frame_filter is not None:
+            set_frame_filter(self.wants_frame)
         logger.info("reading frames from %s", self._source.name)
         return self._source
 
@@ -227,6 +243,8 @@ class Daemon:
             logger.warning("model changed in the configuration: restart gestured to apply it")
         self.settings = settings
         self.debouncer.set_bindings(settings.bindings)
+        if self._rate is not None:
+            self._rate.fit_bindings(settings.bindings)
         logger.debug("now using %d binding(s)", len(settings.bindings))
 
     def _swap_classifier(self, model: str | None) -> None:
@@ -257,22 +275,50 @@ class Daemon:
             else:
                 self._errors_not_logged += 1
 
+    def wants_frame(self, now: float) -> bool:
+        """False when the frame at `now` need not be decoded: the gate is idle and it is not
+        time to check for motion, or the gate is awake and the landmarker rate skips it.
+        Only reads state, so a capture thread may ask it."""
+        if self._gate is not None and not self._gate.wants_frame(now):
+            return False
+        return self._rate is None or self._rate.wants(now) or not self._awake(now)
+
+    def _awake(self, now: float) -> bool:
+        return self._gate is None or self._gate.awake(now)
+
     def process_frame(self, frame: Frame) -> list[GestureEvent]:
-        """Run one frame through the pipeline, dispatching fires first; returns the events."""
+        """Run one frame through the pipeline, dispatching fires first; returns the events.
+
+        A frame the landmarker rate skips while the gate is awake changes nothing (not even
+        the debouncer: it says nothing about the hand); one the idle gate keeps from the
+        backend counts as a frame without a hand."""
+        now = frame.timestamp
+        if self._rate is not None and self._awake(now) and not self._rate.wants(now):
+            return []
         hands: list[Hand] = []
-        if self._gate is None:
-            hands = self.backend.detect(frame.image, int(frame.timestamp * 1000))
-        elif self._gate.should_run(frame.image, frame.timestamp):
-            hands = self.backend.detect(frame.image, int(frame.timestamp * 1000))
-            self._gate.report(frame.timestamp, bool(hands))
-        observations = [self._observe(hand) for hand in hands]
-        fires = self.debouncer.update(observations, frame.timestamp)
+        if self._gate is None or self._gate.should_run(frame, now):
+            hands = self.backend.detect(frame.image, int(now * 1000))
+            if self._gate is not None:
+                self._gate.report(now, bool(hands))
+            observations = [self._observe(hand) for hand in hands]
+            if self._rate is not None:
+                self._rate.ran(now, observations)
+        else:
+            observations = []
+        self._ask_camera_rate()
+        fires = self.debouncer.update(observations, now)
         events = [self._dispatch(fire, frame) for fire in fires]
         if self._preview is not None and not self._preview.show(frame, hands, observations, events):
             self.stop()
         if logger.isEnabledFor(logging.DEBUG):
             self._log_frame(frame, observations)
         return events
+
+    def _ask_camera_rate(self) -> None:
+        """Pass the gate's wish for the camera's frame rate (lower in a long idle) to a camera."""
+        request = getattr(self._source, "request_frame_rate", None)
+        if self._gate is not None and request is not None:
+            request(self._gate.camera_fps)
 
     def _observe(self, hand: Hand) -> Observation:
         prediction = self.classifier.classify(hand)

@@ -127,7 +127,7 @@ def test_camera_that_disappears_is_reopened() -> None:
 
 
 def test_real_opencv_on_a_missing_or_non_camera_device_says_not_found() -> None:
-    from gestured.capture.camera import open_cv_capture
+    from gestured.capture.v4l2 import open_cv_capture
 
     assert not open_cv_capture(57, 640, 480, "MJPG").isOpened()  # no /dev/video57: OpenCV not asked
     with pytest.raises(SourceError, match="camera /dev/null not found or busy"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gestured.capture.frames import Frame
 from gestured.capture.motion import Decision, IdleScheduler, MotionDetector, MotionGate
 
 FPS = 30.0
@@ -126,7 +127,39 @@ def test_scheduler_restarts_when_time_goes_back() -> None:
     assert scheduler.decide(0.0) is Decision.CHECK_MOTION
 
 
-@pytest.mark.parametrize("bad", [{"idle_after": -1.0}, {"idle_fps": 0.0}])
+def test_scheduler_slows_down_after_a_long_idle_spell_and_restores_on_motion() -> None:
+    """The deep idle on a scripted clock: fewer checks and a lower camera rate after
+    `deep_after` s without motion; the check that sees motion restores both."""
+    scheduler = IdleScheduler(idle_after=2.0, idle_fps=10.0, deep_after=5.0, deep_fps=2.0, deep_camera_fps=10.0)
+    scheduler.decide(0.0)
+    scheduler.motion(0.0, moved=True)  # a fresh start looks once and runs for idle_after
+    checks, rates = [], {}
+    for index in range(1, 30 * 12):  # twelve seconds at 30 fps in which nothing moves
+        now = index / FPS
+        decision = scheduler.decide(now)
+        rates[round(now, 3)] = scheduler.camera_fps
+        if decision is Decision.RUN:
+            scheduler.hand(now, seen=False)
+        elif decision is Decision.CHECK_MOTION:
+            scheduler.motion(now, moved=False)
+            checks.append(now)
+    shallow = [now for now in checks if now < 7.0]  # idle from 2 s, deep from 2 + 5 s
+    deep = [now for now in checks if now >= 7.0]
+    assert len(shallow) == pytest.approx(50, abs=1) and min(shallow) == pytest.approx(2.0)
+    assert len(deep) == pytest.approx(10, abs=1)  # 2 checks a second for 5 s
+    assert all(b - a == pytest.approx(0.5, abs=0.04) for a, b in zip(deep[1:], deep[2:]))
+    assert rates[6.9] is None and rates[7.0] == 10.0 and rates[11.9] == 10.0
+    assert scheduler.deep
+    now = 12.0  # motion at the next check: the same check runs the backend, full rate again
+    while scheduler.decide(now) is not Decision.CHECK_MOTION:
+        now += 1 / FPS
+    assert scheduler.motion(now, moved=True) is True
+    assert scheduler.camera_fps is None and not scheduler.deep
+    assert scheduler.decide(now + 1 / FPS) is Decision.RUN
+
+
+@pytest.mark.parametrize("bad", [{"idle_after": -1.0}, {"idle_fps": 0.0}, {"deep_after": -1.0},
+                                 {"deep_fps": 0.0}, {"deep_camera_fps": 0.0}])
 def test_scheduler_rejects_bad_settings(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         IdleScheduler(**bad)
@@ -140,7 +173,7 @@ def run_gate(gate: MotionGate, frames: list[np.ndarray], hand_frames: set[int]) 
         if not gate.wants_frame(now):
             outcome.append("skip")
             continue
-        if gate.should_run(frame, now):
+        if gate.should_run(Frame(frame, now, index), now):
             gate.report(now, hand_seen=index in hand_frames)
             outcome.append("run")
         else:
@@ -206,7 +239,7 @@ def test_gate_without_wants_frame_still_decides() -> None:
     rng = np.random.default_rng(6)
     base = scene()
     gate = MotionGate(scheduler=IdleScheduler(idle_after=0.5, idle_fps=10.0))
-    ran = [gate.should_run(noisy(base, rng), index / FPS) for index in range(60)]
+    ran = [gate.should_run(Frame(noisy(base, rng), index / FPS, index), index / FPS) for index in range(60)]
     assert ran[:15] == [True] * 15  # first look wakes it for idle_after
     assert not any(ran[15:])
     assert gate.decision is not None

@@ -1,0 +1,95 @@
+"""How often the landmarker runs while the gate is awake: reduced while no gesture is forming.
+
+The landmarker is most of a hand frame's cost, and most frames with a hand in view are
+ordinary activity in which no gesture is held. `LandmarkerRate` lets the landmarker run at
+`reduced_fps` while no gesture is forming, and on every frame from the first observation
+that shows one until `window` seconds after the last. A gesture is forming when an
+observation shows it (any label but `none`) at `forming_threshold` or more and it has not
+yet been shown for `settle` seconds in a row: a new gesture, or a change from one to
+another. `settle` is longer than every binding's hold, so each hold is timed at the full
+rate; a gesture held on after that (it has fired, and fires again only after a release)
+is watched at the reduced rate, on which a change to another gesture shows.
+
+The threshold sits well below any binding's: the shipped classifier is sure of its
+answers (3 % of the 715 hand frames of demo, asl and five of the shared clips score
+between 0.2 and 0.7), so the full rate starts on the first run that shows a gesture. That
+run can come up to one reduced interval after the gesture appeared: at the default 10 a
+second, two frames of a 30 fps camera, one of a 15 fps one.
+
+Pure: time comes in as an argument, like `gestured.capture.motion`; `wants(now)` only
+reads, so a capture thread may ask it to leave a frame undecoded.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from gestured.config.settings import NO_GESTURE, Binding
+from gestured.runtime.debounce import Observation
+
+DEFAULT_REDUCED_FPS = 10.0  # landmarker runs per second while nothing is forming
+DEFAULT_FORMING_THRESHOLD = 0.3  # confidence that counts as a gesture forming
+DEFAULT_WINDOW = 0.2  # seconds the full rate lasts after the last forming observation
+SETTLE_MARGIN = 0.1  # seconds past the longest hold before a shown gesture counts as held
+DEFAULT_SETTLE = 0.25 + SETTLE_MARGIN  # the default hold + the margin
+
+
+class LandmarkerRate:
+    """Decides, frame by frame, whether the landmarker runs: `wants(now)`, then `ran(now, observations)`.
+
+    `now` is in seconds and should not decrease; a jump back (a looped video) starts afresh.
+    Raises ValueError for a non-positive rate or window, or a threshold outside [0, 1].
+    """
+
+    def __init__(self, reduced_fps: float = DEFAULT_REDUCED_FPS,
+                 forming_threshold: float = DEFAULT_FORMING_THRESHOLD, window: float = DEFAULT_WINDOW,
+                 settle: float = DEFAULT_SETTLE) -> None:
+        if reduced_fps <= 0 or window <= 0 or settle <= 0 or not 0.0 <= forming_threshold <= 1.0:
+            raise ValueError(f"need reduced_fps, window, settle > 0 and 0 <= forming_threshold <= 1, got "
+                             f"{reduced_fps}, {window}, {settle}, {forming_threshold}")
+        self.reduced_interval = 1.0 / reduced_fps
+        self.forming_threshold = self._base_threshold = forming_threshold
+        self.window = window
+        self.settle = self._base_settle = settle
+        self._last_run = -math.inf
+        self._last_forming = -math.inf
+        self._shown: str | None = None  # the gesture the last run showed, if any
+        self._shown_since = -math.inf
+
+    def fit_bindings(self, bindings: Iterable[Binding]) -> None:
+        """Keep `settle` past the longest hold and the threshold at or under the lowest
+        binding's, so every hold is timed at the full rate."""
+        bindings = tuple(bindings)
+        holds = [binding.hold + SETTLE_MARGIN for binding in bindings]
+        self.settle = max([self._base_settle, *holds])
+        self.forming_threshold = min([self._base_threshold, *(binding.threshold for binding in bindings)])
+
+    def forming(self, now: float) -> bool:
+        """True while a gesture formed in the last `window` seconds (the full rate)."""
+        return self._last_forming <= now < self._last_forming + self.window
+
+    def wants(self, now: float) -> bool:
+        """True when the landmarker should run on the frame at `now` (records nothing)."""
+        if now < self._last_run or self.forming(now):
+            return True
+        # A little slack so every 3rd frame at 30 fps is not pushed to every 4th.
+        return now - self._last_run >= self.reduced_interval * 0.95
+
+    def ran(self, now: float, observations: Iterable[Observation]) -> None:
+        """Record a landmarker run at `now` and what the classifier made of its hands."""
+        if now < self._last_run:
+            self.reset()
+        self._last_run = now
+        shown = [observation for observation in observations
+                 if observation.gesture != NO_GESTURE and observation.confidence >= self.forming_threshold]
+        gesture = max(shown, key=lambda observation: observation.confidence).gesture if shown else None
+        if gesture != self._shown:
+            self._shown, self._shown_since = gesture, now
+        if gesture is not None and now - self._shown_since < self.settle:
+            self._last_forming = now
+
+    def reset(self) -> None:
+        """Forget what was seen: the next frame runs."""
+        self._last_run = self._last_forming = self._shown_since = -math.inf
+        self._shown = None

@@ -1,0 +1,97 @@
+"""gestured.runtime.rate: the landmarker's reduced rate against scripted observations and holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from gestured.config.settings import Binding, KeyAction
+from gestured.runtime.debounce import Debouncer, Observation
+from gestured.runtime.rate import LandmarkerRate
+
+FPS = 30.0
+NONE = [Observation("none", 0.95, "right")]
+FORMING = [Observation("thumbs_up", 0.45, "right")]  # the pose on its way: under the binding's 0.7
+HELD = [Observation("thumbs_up", 0.95, "right")]
+
+
+def script(text: str) -> list[list[Observation]]:
+    """One character per frame: n = a hand doing nothing, f = a gesture forming, G = held, . = no hand."""
+    meaning = {"n": NONE, "f": FORMING, "G": HELD, ".": []}
+    return [meaning[character] for character in text]
+
+
+def play(frames: list[list[Observation]], rate: LandmarkerRate | None) -> tuple[list[int], list[int]]:
+    """Feed the frames at FPS; the landmarker (and the debouncer after it) sees a frame only when
+    `rate` wants it. Returns (frames run, frames that fired)."""
+    debouncer = Debouncer([Binding("thumbs_up", KeyAction(("play_pause",)), hold=0.25, threshold=0.7,
+                                   release=0.3)])
+    ran, fired = [], []
+    for index, observations in enumerate(frames):
+        now = index / FPS
+        if rate is not None and not rate.wants(now):
+            continue
+        ran.append(index)
+        if rate is not None:
+            rate.ran(now, observations)
+        if debouncer.update(observations, now):
+            fired.append(index)
+    return ran, fired
+
+
+def test_reduced_rate_while_nothing_forms() -> None:
+    ran, fired = play(script("n" * 30 + "." * 30), LandmarkerRate(reduced_fps=10.0))
+    assert ran == list(range(0, 60, 3))  # every 3rd frame of 30 fps, with or without a hand
+    assert fired == []
+
+
+def test_full_rate_from_the_first_forming_frame_until_the_gesture_settles() -> None:
+    frames = script("n" * 12 + "f" + "G" * 30 + "n" * 30)
+    ran, _ = play(frames, LandmarkerRate(reduced_fps=10.0, window=0.2, settle=0.35))
+    assert ran[:5] == [0, 3, 6, 9, 12]  # reduced until frame 12 shows the gesture forming
+    # Shown from frame 12; it forms for under 0.35 s (to frame 22) and the full rate lasts
+    # under 0.2 s (6 frames) after that: every frame to 27, then every 3rd while it is held.
+    assert ran[4:20] == list(range(12, 28))
+    assert ran[20:] == list(range(30, 73, 3))
+
+
+def test_a_change_to_another_gesture_forms_again() -> None:
+    other = [Observation("fist", 0.9, "right")]
+    frames = script("G" * 30) + [other] * 20
+    ran, _ = play(frames, LandmarkerRate(reduced_fps=10.0, window=0.2, settle=0.35))
+    assert ran[:16] == list(range(16)) and ran[16:20] == [18, 21, 24, 27]  # held: reduced
+    assert ran[20:32] == list(range(30, 42))  # the fist shows at 30: full rate again
+
+
+def test_hold_completes_on_the_same_frame_as_at_full_rate() -> None:
+    frames = script("n" * 12 + "ff" + "G" * 20)
+    _, fired_full = play(frames, None)
+    ran, fired_reduced = play(frames, LandmarkerRate(reduced_fps=10.0))
+    assert 13 not in ran[:4]  # the reduced rate really skipped frames before the gesture
+    assert fired_full == [22] and fired_reduced == fired_full  # first G at 14, 0.25 s later is 21.5
+
+
+@pytest.mark.parametrize("skipped_before", [0, 1, 2])
+def test_a_gesture_that_shows_at_once_fires_at_most_one_reduced_interval_late(skipped_before: int) -> None:
+    # No forming frame: the pose is there from one frame to the next, wherever that falls
+    # between two reduced-rate runs.
+    frames = script("n" * (12 + skipped_before) + "G" * 20)
+    _, fired_full = play(frames, None)
+    _, fired_reduced = play(frames, LandmarkerRate(reduced_fps=10.0))
+    assert len(fired_full) == len(fired_reduced) == 1
+    assert 0 <= fired_reduced[0] - fired_full[0] <= 2  # 10 runs a second at 30 fps: 2 frames at most
+
+
+def test_time_going_back_starts_afresh() -> None:
+    rate = LandmarkerRate(reduced_fps=10.0)
+    rate.ran(5.0, FORMING)
+    assert rate.wants(5.01)
+    assert rate.wants(0.0)  # a looped video: earlier than the last run
+    rate.ran(0.0, NONE)
+    assert not rate.forming(0.01) and not rate.wants(0.01)
+
+
+@pytest.mark.parametrize("bad", [{"reduced_fps": 0.0}, {"window": 0.0}, {"settle": 0.0},
+                                 {"forming_threshold": 1.5}])
+def test_rejects_bad_settings(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        LandmarkerRate(**bad)
