@@ -20,6 +20,7 @@ from gestured.errors import GesturedError, StopRequested
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("gestured.commands.run", "run the daemon (the default command)"),
     "check": ("gestured.commands.check", "validate a gestures.yaml and exit"),
+    "apps": ("gestured.commands.apps", "show the focused application, to write apps: match lines"),
     "models": ("gestured.commands.models", "list, fetch and verify model files"),
     "record": ("gestured.commands.record", "capture keypoints of one gesture into a dataset"),
     "train": ("gestured.commands.train", "train a classifier from recorded datasets"),

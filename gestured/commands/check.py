@@ -97,11 +97,20 @@ def summarize(settings: Settings) -> list[str]:
         extras = binding_overrides(binding, settings)
         suffix = f"  ({', '.join(extras)})" if extras else ""
         lines.append(f"    {binding.gesture:<{width}} -> {describe_action(binding.action)}{suffix}")
+    for app in settings.apps:
+        kind = "class_regex" if app.regex else "class"
+        lines.append(f"  in apps whose {kind} matches {app.pattern!r}:")
+        width = max((len(binding.gesture) for binding in app.bindings), default=0)
+        lines += [f"    {binding.gesture:<{width}} -> {describe_action(binding.action)}" for binding in app.bindings]
     return lines
 
 
 def binding_overrides(binding: Binding, settings: Settings) -> list[str]:
     """Per-binding values that differ from the global ones, e.g. `hold 0.4 s`, `right hand`."""
+    if binding.motion is not None:
+        motion = binding.motion
+        extras = [f"at least {motion.distance:g} hand sizes in at most {motion.duration:g} s"]
+        return extras + ([f"{binding.hand} hand"] if binding.hand != "any" else [])
     extras = []
     if binding.hold != settings.hold:
         extras.append(f"hold {binding.hold:g} s")

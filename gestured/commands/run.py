@@ -224,7 +224,15 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         rate=None if args.full_rate else LandmarkerRate(),
         load_classifier=CLASSIFIERS.classifier,
         max_frames=args.max_frames,
+        open_focus=_open_focus,
+        always_focus=args.json,  # JSON events name the focused application
     )
+
+
+def _open_focus() -> Any:
+    from gestured.output.focus import open_focus_provider
+
+    return open_focus_provider()
 
 
 def _first_then_new(first: Any, factory: Callable[[], Any]) -> Callable[[], Any]:

@@ -20,12 +20,13 @@ from gestured.config.marks import LineIndex, dotted, index_lines
 from gestured.config.messages import schema_problems, shorten
 from gestured.config.permissions import check_permissions
 from gestured.config.reading import compose_yaml, read_config_text
-from gestured.config.rules import Problem, binding_problems
-from gestured.config.schema import BindingModel, ConfigModel
+from gestured.config.rules import Problem, app_problems, binding_problems
+from gestured.config.schema import AppModel, BindingModel, ConfigModel
 from gestured.errors import GesturedError
 from gestured.output.keynames import parse_combo
 from gestured.config.settings import (
-    BUILTIN_GESTURES, Action, Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction, UiOptions,
+    BUILTIN_GESTURES, DYNAMIC_GESTURES, Action, AppBindings, Binding, KeyAction, Motion, OpenPoseOptions,
+    Settings, ShellAction, TypeAction, UiOptions, default_motion,
 )
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def parse_config(text: str, source: str, *, labels: Labels = None,
     model_path = _resolve_model(data.get("model"), base_dir)
     problems, gestures = _known_gestures(labels, model_path)
     problems += binding_problems(data.get("bindings"), gestures)
+    problems += app_problems(data.get("apps"), gestures)
     try:
         config = ConfigModel.model_validate(data)
     except ValidationError as error:
@@ -112,12 +114,13 @@ def _resolve_model(value: Any, base_dir: Path | None) -> str | None:
 
 
 def _known_gestures(labels: Labels, model_path: str | None) -> tuple[list[Problem], set[str]]:
+    known = set(BUILTIN_GESTURES) | set(DYNAMIC_GESTURES)
     if not callable(labels):
-        return [], set(BUILTIN_GESTURES) | set(labels or ())
+        return [], known | set(labels or ())
     try:
-        return [], set(BUILTIN_GESTURES) | set(labels(model_path))
+        return [], known | set(labels(model_path))
     except GesturedError as error:
-        return [(("model",), str(error))], set(BUILTIN_GESTURES)
+        return [(("model",), str(error))], known
 
 
 def _format(problems: list[Problem], index: LineIndex, source: str) -> list[str]:
@@ -137,13 +140,27 @@ def _to_settings(config: ConfigModel, model_path: str | None) -> Settings:
         threshold=config.threshold, hold=config.hold, release=config.release,
         num_hands=config.num_hands, mirrored=config.mirrored, bindings=bindings,
         openpose=OpenPoseOptions(**config.openpose.model_dump()), ui=UiOptions(**config.ui.model_dump()),
+        apps=tuple(_to_app(app, config) for app in config.apps),
     )
+
+
+def _to_app(app: AppModel, config: ConfigModel) -> AppBindings:
+    bindings = tuple(_to_binding(str(name), entry, config) for name, entry in app.bindings.items())
+    if app.match.class_regex is not None:
+        return AppBindings(app.match.class_regex, regex=True, bindings=bindings)
+    return AppBindings(app.match.class_ or "", bindings=bindings)
 
 
 def _to_binding(gesture: str, entry: BindingModel, config: ConfigModel) -> Binding:
     def pick(value: Any, fallback: Any) -> Any:
         return fallback if value is None else value
 
+    if gesture in DYNAMIC_GESTURES:
+        # A movement fires on the frame it completes; its own cooldown keeps it from repeating.
+        shipped = default_motion(gesture)
+        motion = Motion(pick(entry.distance, shipped.distance), pick(entry.duration, shipped.duration))
+        return Binding(gesture=gesture, action=_to_action(entry), hold=0.0, threshold=0.0, release=0.0,
+                       hand=pick(entry.hand, "any"), motion=motion)
     return Binding(
         gesture=gesture, action=_to_action(entry),
         hold=pick(entry.hold, config.hold), threshold=pick(entry.threshold, config.threshold),

@@ -9,7 +9,9 @@ from pydantic import ValidationError
 
 from gestured.config.marks import Path
 from gestured.config.rules import Problem
-from gestured.config.schema import BINDING_KEYS, SECTION_KEYS, TOP_LEVEL_KEYS, describe_value
+from gestured.config.schema import (
+    APP_KEYS, BINDING_KEYS, MATCH_KEYS, SECTION_KEYS, TOP_LEVEL_KEYS, describe_value,
+)
 
 _KINDS = {
     "float_type": "a number", "int_type": "a whole number", "bool_type": "true or false",
@@ -41,7 +43,9 @@ def schema_problems(error: ValidationError) -> list[Problem]:
             continue
         # A mapping key that is not text (`1:`, `yes:`): name it as the YAML file spells it.
         path = (*loc[: loc.index("[key]") - 1], str(loc[loc.index("[key]") - 1]))
-        if path[:1] != ("bindings",) or len(path) != 2:  # binding names: rules.py reports them
+        binding_name = (path[:1] == ("bindings",) and len(path) == 2
+                        or path[:1] == ("apps",) and len(path) == 4 and path[2] == "bindings")
+        if not binding_name:  # binding names: rules.py reports them
             problems.append((path, unknown_setting(path)))
     return problems
 
@@ -76,8 +80,12 @@ def _bound(context: dict[str, Any]) -> str:
 
 def unknown_setting(loc: Path) -> str:
     """`unknown setting (did you mean 'hold'?)` for a key the schema does not have."""
-    if len(loc) == 3 and loc[0] == "bindings":
+    if len(loc) == 3 and loc[0] == "bindings" or len(loc) == 5 and loc[0] == "apps":
         known = BINDING_KEYS
+    elif len(loc) == 4 and loc[0] == "apps":
+        known = MATCH_KEYS
+    elif len(loc) == 3 and loc[0] == "apps":
+        known = APP_KEYS
     elif len(loc) == 2:
         known = SECTION_KEYS.get(str(loc[0]), TOP_LEVEL_KEYS)
     else:

@@ -12,7 +12,8 @@ import shlex
 from typing import Any, Collection, Iterator
 
 from gestured.config.marks import Path
-from gestured.config.settings import NO_GESTURE
+from gestured.config.settings import DYNAMIC_GESTURES, NO_GESTURE
+
 ACTION_KEYS: tuple[str, ...] = ("key", "type", "shell")
 SHELL_ONLY_KEYS: tuple[str, ...] = ("use_shell", "timeout")
 # Tokens that mean the user expected a shell; without one they would reach the program as text.
@@ -31,6 +32,37 @@ def binding_problems(bindings: Any, gestures: Collection[str]) -> list[Problem]:
         problems += [(path, message) for message in gesture_name_problems(str(name), gestures)]
         if entry is None or isinstance(entry, dict):
             problems += [((*path, *sub), message) for sub, message in action_problems(entry or {})]
+            problems += [((*path, *sub), message) for sub, message in motion_problems(str(name), entry or {})]
+    return problems
+
+
+# Options that mean something only for held poses, and only for movements.
+HELD_ONLY_KEYS: tuple[str, ...] = ("hold", "threshold", "release", "repeat")
+MOTION_KEYS: tuple[str, ...] = ("distance", "duration")
+
+
+def motion_problems(gesture: str, entry: dict[str, Any]) -> Iterator[Problem]:
+    """Timing options a movement can't have (hold...), motion options a pose can't have."""
+    dynamic = gesture in DYNAMIC_GESTURES
+    for option in HELD_ONLY_KEYS if dynamic else MOTION_KEYS:
+        if option in entry:
+            yield (option,), (f"only applies to held poses; {gesture!r} is a movement (it takes distance and duration)"
+                              if dynamic else f"only applies to movements (swipe_*, circle_*); {gesture!r} is a held pose")
+
+
+def app_problems(apps: Any, gestures: Collection[str]) -> list[Problem]:
+    """Problems in the raw `apps` list: one match per entry, and its bindings."""
+    if not isinstance(apps, list):
+        return []
+    problems: list[Problem] = []
+    for position, app in enumerate(apps):
+        if not isinstance(app, dict):
+            continue
+        match = app.get("match")
+        if isinstance(match, dict) and len([key for key in ("class", "class_regex") if key in match]) != 1:
+            problems.append((("apps", position, "match"), "give exactly one of class (a glob) or class_regex"))
+        problems += [(("apps", position, *path), message)
+                     for path, message in binding_problems(app.get("bindings"), gestures)]
     return problems
 
 
@@ -43,8 +75,8 @@ def gesture_name_problems(name: str, gestures: Collection[str]) -> list[str]:
     close = difflib.get_close_matches(name, sorted(gestures), n=1, cutoff=0.6)
     if close:
         return [f"unknown gesture {name!r} (did you mean {close[0]!r}?)"]
-    known = ", ".join(sorted(gestures))
-    return [f"unknown gesture {name!r}: the model knows {known} (train a custom model for more)"]
+    known = ", ".join(sorted(gesture for gesture in gestures if gesture not in DYNAMIC_GESTURES))
+    return [f"unknown gesture {name!r}: use {known}, swipe_* or circle_* (a custom model adds more)"]
 
 
 def action_problems(entry: dict[str, Any]) -> Iterator[Problem]:

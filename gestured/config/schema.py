@@ -7,6 +7,7 @@ known gesture names) live in `gestured.config.rules`.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -120,10 +121,38 @@ class BindingModel(BaseModel):
     release: Seconds | None = None
     repeat: Annotated[float, Field(gt=0)] | None = None
     hand: Literal["left", "right", "any"] | None = None
+    distance: Annotated[float, Field(gt=0)] | None = None  # dynamic gestures: hand sizes
+    duration: Annotated[float, Field(gt=0)] | None = None  # dynamic gestures: seconds
 
 
 Bindings = Annotated[dict[str, Annotated[BindingModel, BeforeValidator(_empty_mapping)]],
                      BeforeValidator(_empty_mapping)]
+
+
+def _check_regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise _fail(f"is not a valid regular expression: {error}") from None
+    return pattern
+
+
+class MatchModel(BaseModel):
+    """`apps[N].match`: the focused window's class (or app id), as a glob or a regex."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+    class_: Text | None = Field(default=None, alias="class")
+    class_regex: Annotated[Text, AfterValidator(_check_regex)] | None = None
+
+
+class AppModel(BaseModel):
+    """One `apps:` entry: bindings that replace the global ones while the app is focused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    match: MatchModel
+    bindings: Bindings = Field(default_factory=dict)
 
 
 def _check_region(name: str) -> str:
@@ -180,6 +209,8 @@ class ConfigModel(BaseModel):
     openpose: OpenPoseModel = Field(default_factory=OpenPoseModel)
     ui: UiModel = Field(default_factory=UiModel)
     bindings: Bindings = Field(default_factory=dict)
+    apps: Annotated[list[AppModel], BeforeValidator(lambda value: [] if value is None else value)] = Field(
+        default_factory=list)
 
 
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(ConfigModel.model_fields)
@@ -187,3 +218,5 @@ BINDING_KEYS: tuple[str, ...] = tuple(BindingModel.model_fields)
 # Settings that are sections of their own: `openpose: {input_size: ...}`.
 SECTION_KEYS: dict[str, tuple[str, ...]] = {"openpose": tuple(OpenPoseModel.model_fields),
                                             "ui": tuple(UiModel.model_fields)}
+APP_KEYS: tuple[str, ...] = tuple(AppModel.model_fields)
+MATCH_KEYS: tuple[str, ...] = ("class", "class_regex")

@@ -20,6 +20,27 @@ BUILTIN_GESTURES: tuple[str, ...] = (
     "point_left", "point_right", "open_palm",
 )
 NO_GESTURE = "none"
+# Movements the trajectory stage recognizes (gestured.recognition.trajectory); directions
+# are the user's own, like point_left.
+SWIPE_GESTURES: tuple[str, ...] = ("swipe_left", "swipe_right", "swipe_up", "swipe_down")
+CIRCLE_GESTURES: tuple[str, ...] = ("circle_cw", "circle_ccw")
+DYNAMIC_GESTURES: tuple[str, ...] = SWIPE_GESTURES + CIRCLE_GESTURES
+
+
+@dataclass(frozen=True)
+class Motion:
+    """How a dynamic gesture must move: `distance` in hand sizes (a swipe's travel, a
+    circle's diameter) and `duration`, the most seconds the movement may take."""
+
+    distance: float
+    duration: float
+
+
+def default_motion(gesture: str) -> Motion:
+    """The shipped motion options of a dynamic gesture."""
+    if gesture in CIRCLE_GESTURES:
+        return Motion(distance=0.6, duration=2.0)
+    return Motion(distance=2.0, duration=0.6)
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,18 @@ class Binding:
     release: float  # seconds away from the gesture before it may fire again
     repeat: float | None = None  # fire again every N seconds while held
     hand: HandFilter = "any"
+    motion: Motion | None = None  # dynamic gestures only
+
+
+@dataclass(frozen=True)
+class AppBindings:
+    """Bindings for one application: they replace the global binding of the same gesture
+    while a window whose class (or app id) matches `pattern` has the focus. `pattern` is
+    a glob, or with `regex` a regular expression searched in the name; case is ignored."""
+
+    pattern: str
+    regex: bool = False
+    bindings: tuple[Binding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +138,7 @@ class Settings:
     openpose: OpenPoseOptions = field(default_factory=OpenPoseOptions)
     ui: UiOptions = field(default_factory=UiOptions)
     bindings: tuple[Binding, ...] = field(default_factory=tuple)
+    apps: tuple[AppBindings, ...] = ()
 
     def backend_options(self, backend: str | None = None) -> dict[str, object]:
         """Keyword arguments for `create_backend(backend, ...)` beyond mode and offline."""

@@ -18,12 +18,15 @@ import time
 from typing import Callable, Iterator, Protocol, Sequence
 
 from gestured.capture.frames import Frame, FrameSource
-from gestured.config.settings import Settings
+from gestured.config.settings import Binding, Settings
 from gestured.errors import GesturedError
 from gestured.output.actions import Executor, describe
+from gestured.output.focus import FocusProvider
 from gestured.recognition.backends import KeypointBackend
 from gestured.recognition.classifier import GestureClassifier
 from gestured.recognition.hand import Hand
+from gestured.recognition.trajectory import Stroke, TrajectoryTracker
+from gestured.runtime.context import BindingContext
 from gestured.runtime.debounce import Debouncer, Fire, Observation
 from gestured.runtime.events import GestureEvent
 from gestured.runtime.rate import LandmarkerRate
@@ -97,13 +100,17 @@ class Daemon:
         survive_errors: bool = True,
         load_classifier: Callable[[str | None], GestureClassifier] | None = None,
         after_frame: Callable[[Frame], None] | None = None,
+        open_focus: Callable[[], FocusProvider] | None = None,
+        always_focus: bool = False,
     ) -> None:
         self._open_source = open_source
         self.backend = backend
         self.classifier = classifier
         self.executor = executor
         self.settings = settings
-        self.debouncer = Debouncer(settings.bindings)
+        self.context = BindingContext(settings, open_focus, always_focus)
+        self.debouncer = Debouncer(self.context.apply(settings))
+        self.trajectory = TrajectoryTracker(self.context.motions(), settings.mirrored)
         self._on_event = on_event
         self._clock = clock
         self._reloader = reloader
@@ -159,6 +166,7 @@ class Daemon:
             self._close_source()
             if self._preview is not None:
                 self._preview.close()
+            self.context.close()
             self.executor.close()
         logger.info("stopped after %d frames", self.frames_processed)
         return 0
@@ -209,6 +217,7 @@ class Daemon:
         if not self._stopping.is_set():
             logger.info("resumed")
             self.debouncer.reset()
+            self.trajectory.reset()
         return frames
 
     def _close_source(self) -> None:
@@ -242,10 +251,15 @@ class Daemon:
         elif settings.model != self.settings.model:
             logger.warning("model changed in the configuration: restart gestured to apply it")
         self.settings = settings
-        self.debouncer.set_bindings(settings.bindings)
-        if self._rate is not None:
-            self._rate.fit_bindings(settings.bindings)
+        self._use_bindings(self.context.apply(settings))
+        self.trajectory.mirrored = settings.mirrored
         logger.debug("now using %d binding(s)", len(settings.bindings))
+
+    def _use_bindings(self, bindings: Sequence[Binding]) -> None:
+        self.debouncer.set_bindings(bindings)
+        self.trajectory.set_motions(self.context.motions())
+        if self._rate is not None:
+            self._rate.fit_bindings(bindings)
 
     def _swap_classifier(self, model: str | None) -> None:
         """Classify with `model` from now on (the loader caches it, so an unchanged one is free);
@@ -306,6 +320,12 @@ class Daemon:
         else:
             observations = []
         self._ask_camera_rate()
+        if hands:  # the focused app matters only while a hand is in view (and costs nothing idle)
+            changed = self.context.refresh()
+            if changed is not None:
+                self._use_bindings(changed)
+        if self.trajectory.active:
+            observations += [_stroke_observation(stroke) for stroke in self.trajectory.update(hands, now)]
         fires = self.debouncer.update(observations, now)
         events = [self._dispatch(fire, frame) for fire in fires]
         if self._preview is not None and not self._preview.show(frame, hands, observations, events):
@@ -337,6 +357,7 @@ class Daemon:
             executed=self.executor.executes,
             held=fire.held,
             repeat=fire.repeat,
+            app=self.context.app_class,
         )
         prefix = "" if self.executor.executes else "dry-run: would run "
         logger.info("%s%s for %s (%s, %.2f) at %.2f s", prefix, event.action, event.gesture,
@@ -351,3 +372,8 @@ class Daemon:
         self._next_frame_log = now + FRAME_LOG_INTERVAL
         seen = ", ".join(f"{obs.hand} {obs.gesture} {obs.confidence:.2f}" for obs in observations)
         logger.debug("frame %d at %.2f s: %s", frame.index, frame.timestamp, seen or "no hand")
+
+
+def _stroke_observation(stroke: Stroke) -> Observation:
+    """A completed movement, seen for one frame with full confidence (its binding has no hold)."""
+    return Observation(stroke.gesture, 1.0, stroke.hand)

@@ -17,7 +17,8 @@ class GestureEvent:
 
     t: seconds (media time for files, since start for cameras); frame: frame index;
     action: short description or None when the binding has no action; executed: False
-    in dry run; held: seconds the gesture had been held when it fired; repeat: a repeat fire.
+    in dry run; held: seconds the gesture had been held when it fired; repeat: a repeat fire;
+    app: the focused application's class (None where unknown).
     """
 
     gesture: str
@@ -29,6 +30,7 @@ class GestureEvent:
     executed: bool
     held: float = 0.0
     repeat: bool = False
+    app: str | None = None  # the focused application's class when it fired, where known
 
     def to_json(self) -> str:
         """One JSON object on one line (confidence and times rounded for reading)."""
@@ -47,6 +49,7 @@ class GestureEvent:
         return (
             f"{self.t:7.2f}s frame {self.frame}: {self.gesture}{repeat} "
             f"({self.hand}, {self.confidence:.2f}) -> {action}"
+            + (f" in {self.app}" if self.app else "")
         )
 
 

@@ -72,8 +72,8 @@ BAD_FILES = [
           wave:
             key: a
         """,
-        ["2: bindings.wave: unknown gesture 'wave': the model knows fist, ok, open_palm, point_left, "
-         "point_right, point_up, thumbs_down, thumbs_up (train a custom model for more)"],
+        ["2: bindings.wave: unknown gesture 'wave': use fist, ok, open_palm, point_left, "
+         "point_right, point_up, thumbs_down, thumbs_up, swipe_* or circle_* (a custom model adds more)"],
         id="unknown-gesture-no-suggestion"),
     pytest.param(
         """
@@ -130,7 +130,7 @@ BAD_FILES = [
             colour: red
         """,
         ["4: bindings.ok.colour: unknown setting: use one of key, type, shell, use_shell, timeout, "
-         "hold, threshold, release, repeat, hand"], id="unknown-binding-key"),
+         "hold, threshold, release, repeat, hand, distance, duration"], id="unknown-binding-key"),
     pytest.param(
         """
         bindings:
@@ -265,7 +265,7 @@ BAD_FILES = [
             1: 2
         """,
         ["4: bindings.ok.1: unknown setting: use one of key, type, shell, use_shell, timeout, "
-         "hold, threshold, release, repeat, hand"], id="number-as-setting-name"),
+         "hold, threshold, release, repeat, hand, distance, duration"], id="number-as-setting-name"),
     pytest.param("hold: 0.2\n---\nhold: 0.3\n",
                  ["2: YAML syntax error: expected a single document in the stream, but found another document"],
                  id="two-documents"),
@@ -302,7 +302,7 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
         f"{path}:6: bindings.thumbs_upp: unknown gesture 'thumbs_upp' (did you mean 'thumbs_up'?)",
         f"{path}:10: bindings.ok.hand: must be 'left', 'right' or 'any', not 'both'",
         f"{path}:11: extra: unknown setting: use one of backend, camera, model, threshold, "
-        "hold, release, num_hands, mirrored, openpose, ui, bindings",
+        "hold, release, num_hands, mirrored, openpose, ui, bindings, apps",
     ]
 
 
@@ -394,8 +394,8 @@ def test_labels_of_a_custom_model_become_bindable(tmp_path: Path) -> None:
             key: a
         """)
     assert problems_of(path) == [
-        f"{path}:3: bindings.peace: unknown gesture 'peace': the model knows fist, ok, "
-        "open_palm, point_left, point_right, point_up, thumbs_down, thumbs_up (train a custom model for more)"]
+        f"{path}:3: bindings.peace: unknown gesture 'peace': use fist, ok, "
+        "open_palm, point_left, point_right, point_up, thumbs_down, thumbs_up, swipe_* or circle_* (a custom model adds more)"]
     assert load_settings(path, labels=["peace", "none"]).bindings[0].gesture == "peace"
     asked: list[str | None] = []
 

@@ -75,7 +75,8 @@ def test_json_and_text_event_lines() -> None:
     assert len(lines) == 1
     record = json.loads(lines[0])
     assert record == {"gesture": "thumbs_up", "confidence": 0.95, "hand": "right", "t": 0.2667, "frame": 8,
-                      "action": "key play_pause", "executed": False, "held": 0.2667, "repeat": False}
+                      "action": "key play_pause", "executed": False, "held": 0.2667, "repeat": False,
+                          "app": None}
     event = GestureEvent(**{**record, "t": 12.5})
     assert event.to_text() == "  12.50s frame 8: thumbs_up (right, 0.95) -> would run key play_pause (dry run)"
 

@@ -18,7 +18,7 @@ def test_json_line_has_the_documented_fields() -> None:
     assert "\n" not in line
     assert json.loads(line) == {"gesture": "thumbs_up", "confidence": 0.9735, "hand": "right", "t": 12.3457,
                                 "frame": 203, "action": "key play_pause", "executed": True, "held": 0.2667,
-                                "repeat": False}
+                                "repeat": False, "app": None}
     no_action = GestureEvent("ok", 0.8, "left", 1.0, 3, None, False)
     assert json.loads(no_action.to_json())["action"] is None
 
@@ -27,6 +27,9 @@ def test_readable_lines() -> None:
     assert EVENT.to_text() == "  12.35s frame 203: thumbs_up (right, 0.97) -> key play_pause"
     dry = GestureEvent("fist", 0.9, "left", 1.5, 45, "key volume_down", False, repeat=True)
     assert dry.to_text() == "   1.50s frame 45: fist [repeat] (left, 0.90) -> would run key volume_down (dry run)"
+    in_app = GestureEvent("swipe_left", 1.0, "right", 2.0, 60, "key right", True, app="libreoffice-impress")
+    assert in_app.to_text() == "   2.00s frame 60: swipe_left (right, 1.00) -> key right in libreoffice-impress"
+    assert json.loads(in_app.to_json())["app"] == "libreoffice-impress"
 
 
 def test_writer_writes_one_line_per_event() -> None:
