@@ -44,9 +44,24 @@ def main(args: argparse.Namespace) -> int:
         count = error.count
         print(f"{path}: {count:,} problem{'s' if count != 1 else ''}", file=sys.stderr)
         return 2
-    for line in [*notes, f"OK: {path}", *summarize(settings)]:
+    for line in [*notes, *backend_warnings(settings, path), f"OK: {path}", *summarize(settings)]:
         print(line)
     return 0
+
+
+def backend_warnings(settings: Settings, path: Path) -> list[str]:
+    """A warning when `model:` was trained for another keypoint backend than `backend:`
+    (its keypoints differ: the model would see hands unlike the ones it learnt)."""
+    if settings.model is None:
+        return []
+    from gestured.recognition.classifier import model_backend
+
+    trained_for = model_backend(settings.model)
+    if trained_for is None or trained_for == settings.backend:
+        return []
+    return [f"{path}: warning: model {settings.model} was trained on {trained_for} keypoints but "
+            f"backend is {settings.backend}: set `model: null` to use the shipped {settings.backend} "
+            f"model, or `backend: {trained_for}`"]
 
 
 def init_config(target: Path) -> None:

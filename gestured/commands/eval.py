@@ -1,6 +1,7 @@
 """`gestured eval --images DIR`: measure backend + classifier on labelled still images.
 (`gestured eval --videos DIR --labels FILE`: false fires on labelled clips, see
 gestured.commands.eval_videos.)
+(`gestured eval --keypoints CSV` scores a classifier on a keypoint file: eval_keypoints.)
 
 DIR holds one subfolder per label (`DIR/thumbs_up/*.jpg`, `DIR/none/...`; symlinks are
 followed). Each image goes through the backend in IMAGE mode with the tiled second pass
@@ -42,13 +43,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="with --videos: the gestures.yaml to play with (default: the shipped "
                              "one with every built-in gesture bound)")
+    what.add_argument("--keypoints", type=Path, metavar="CSV",
+                      help="score the classifier on a keypoint CSV (columns 0..41 and label or class)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument("--plot", type=Path, metavar="FILE.png",
                         help="also draw the confusion matrix into a PNG (needs gestured[plot])")
     parser.add_argument("--model", type=Path, default=None, metavar="PATH",
-                        help="classifier (PATH.npz + PATH.json; default: the shipped model)")
-    parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=sorted(BACKENDS),
-                        help=f"keypoint backend (default: {DEFAULT_BACKEND})")
+                        help="classifier (PATH.npz + PATH.json; default: the shipped model for the backend)")
+    parser.add_argument("--backend", default=None, choices=sorted(BACKENDS),
+                        help=f"keypoint backend (default: {DEFAULT_BACKEND}; openpose with --keypoints)")
     parser.add_argument("--offline", action="store_true", help="never download the backend's model")
 
 
@@ -148,7 +151,10 @@ def main(args: argparse.Namespace) -> int:
         from gestured.commands import eval_videos
 
         return eval_videos.main(args)
-    classifier = load_classifier(args.model)
+    if args.keypoints is not None:
+        return keypoints_main(args)
+    args.backend = args.backend or DEFAULT_BACKEND
+    classifier = load_classifier(args.model, args.backend)
     images = labelled_images(args.images.expanduser())
     if args.plot is not None and args.plot.suffix.lower() != ".png":
         raise GesturedError(f"--plot {args.plot}: give a file name ending in .png")
@@ -171,4 +177,17 @@ def main(args: argparse.Namespace) -> int:
             plot_confusion(report, args.plot, title=title)
         except OSError as error:
             raise GesturedError(f"cannot write {args.plot}: {error.strerror}") from error
+    return 0
+
+
+def keypoints_main(args: argparse.Namespace) -> int:
+    """`eval --keypoints CSV`: no backend runs; the model defaults to the OpenPose one."""
+    from gestured.commands import eval_keypoints
+
+    if args.plot is not None:
+        raise GesturedError("--plot works with --images only")
+    backend = args.backend or "openpose"
+    report = eval_keypoints.evaluate_file(args.keypoints.expanduser(), load_classifier(args.model, backend))
+    report["model"] = str(args.model) if args.model else f"shipped model for {backend}"
+    print(json.dumps(report, indent=2) if args.json else eval_keypoints.format_report(report))
     return 0

@@ -67,7 +67,8 @@ def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGestur
     backend = create_backend(settings.backend, mode="video", offline=offline,
                              **settings.backend_options(settings.backend))
     daemon = Daemon(
-        open_source=lambda: source, backend=backend, classifier=CLASSIFIERS.classifier(settings.model),
+        open_source=lambda: source, backend=backend,
+        classifier=CLASSIFIERS.classifier(settings.model, settings.backend),
         executor=DryRunExecutor(), settings=settings, on_event=events.append, gate=MotionGate(),
         rate=LandmarkerRate(), survive_errors=False,
     )

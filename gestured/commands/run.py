@@ -12,6 +12,7 @@ import contextlib
 import logging
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -95,7 +96,7 @@ def _start_and_run(args: argparse.Namespace, startup: Any) -> int:
     from gestured.config import default_config_path
 
     config_path = Path(args.config).expanduser() if args.config else default_config_path()
-    settings, classifier = load_configuration(config_path)
+    settings, classifier = load_configuration(config_path, args.backend)
     with contextlib.ExitStack() as stack:
         watched = watched_config(args, config_path)
         page: Any = None
@@ -135,9 +136,10 @@ class ClassifierLabels:
     version of its file (a model retrained in place is loaded again)."""
 
     def __init__(self) -> None:
-        self.classifiers: dict[tuple[str | None, float | None], Any] = {}
+        self.classifiers: dict[tuple[str | None, str | None, float | None], Any] = {}
 
-    def classifier(self, model: str | None) -> Any:
+    def classifier(self, model: str | None, backend: str = "mediapipe") -> Any:
+        """The model at `model`, or (None) the shipped model for `backend`."""
         from gestured.recognition.classifier import load_classifier, model_base
 
         description = Path(f"{model_base(model)}.json") if model is not None else None
@@ -145,9 +147,9 @@ class ClassifierLabels:
             version = description.stat().st_mtime if description is not None else None
         except OSError:
             version = None
-        key = (model, version)
+        key = (model, backend if model is None else None, version)
         if key not in self.classifiers:
-            self.classifiers[key] = load_classifier(model)
+            self.classifiers[key] = load_classifier(model, backend)
         return self.classifiers[key]
 
     def __call__(self, model: str | None) -> tuple[str, ...]:
@@ -158,15 +160,22 @@ class ClassifierLabels:
 CLASSIFIERS = ClassifierLabels()
 
 
-def load_configuration(config_path: Path) -> tuple[Settings, Any]:
-    """The validated settings and their classifier (its labels check the bindings' gestures).
+def load_configuration(config_path: Path, backend: str | None = None) -> tuple[Settings, Any]:
+    """The validated settings and their classifier (its labels check the bindings' gestures):
+    `model:`, or the shipped model for `backend` (default: the config's `backend:`).
 
     Raises ConfigError (every problem) or ModelFormatError (missing or damaged model).
     """
     from gestured.config import load_settings
 
     settings = load_settings(config_path, labels=CLASSIFIERS)
-    return settings, CLASSIFIERS.classifier(settings.model)
+    backend_name = backend or settings.backend
+    classifier = CLASSIFIERS.classifier(settings.model, backend_name)
+    if classifier.backend != backend_name:
+        logger.warning("model %s was trained on %s keypoints but the backend is %s: expect worse "
+                       "recognition; set `model: null` to use the shipped %s model",
+                       settings.model, classifier.backend, backend_name, backend_name)
+    return settings, classifier
 
 
 def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, config_path: Path,
@@ -222,7 +231,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         preview=preview,
         gate=None if args.no_idle else _motion_gate(),
         rate=None if args.full_rate else LandmarkerRate(),
-        load_classifier=CLASSIFIERS.classifier,
+        load_classifier=partial(_classifier_for, backend=backend_name),
         max_frames=args.max_frames,
         open_focus=_open_focus,
         always_focus=args.json,  # JSON events name the focused application
@@ -233,6 +242,10 @@ def _open_focus() -> Any:
     from gestured.output.focus import open_focus_provider
 
     return open_focus_provider()
+
+
+def _classifier_for(model: str | None, backend: str) -> Any:
+    return CLASSIFIERS.classifier(model, backend)
 
 
 def _first_then_new(first: Any, factory: Callable[[], Any]) -> Callable[[], Any]:

@@ -30,7 +30,7 @@ from gestured.training.mlp import cross_validate, train_classifier
 
 logger = logging.getLogger(__name__)
 
-RECIPES = ("default",)
+RECIPES = ("default", "openpose")
 # The shipped model's training keypoints, in gestured.training.dataset's schema, beside the model.
 BUILTIN_DATASET = "gestures-training.npz"
 
@@ -60,7 +60,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds; 0 skips it (default: 5)")
     parser.add_argument("--recipe", choices=RECIPES,
-                        help="rebuild a shipped model from the shared data instead (`default`)")
+                        help="rebuild a shipped model from the shared data instead (`default`, or "
+                             "`openpose`: models/gestures-openpose)")
     parser.add_argument("--shared-data", type=Path, default=None, metavar="DIR",
                         help="with --recipe or --with-builtin: the shared data folder "
                              "(default: ../shared/data of the checkout)")
@@ -83,6 +84,16 @@ def run_recipe(shared_data: Path, out: Path) -> dict[str, Any]:
         raise GesturedError(f"--recipe default reads the shared data set, not found at {shared_data}: "
                             "pass --shared-data DIR")
     return build_default_model(shared_data, out)
+
+
+def run_openpose_recipe(shared_data: Path, out: Path) -> dict[str, Any]:
+    """Build models/gestures-openpose (gestured.training.openpose_recipe); GesturedError if it can't run."""
+    from gestured.training.openpose_recipe import build_openpose_model
+
+    if not shared_data.is_dir():
+        raise GesturedError(f"--recipe openpose reads the shared data set, not found at {shared_data}: "
+                            "pass --shared-data DIR")
+    return build_openpose_model(shared_data, out)[1]
 
 
 def builtin_dataset(shared_data: Path) -> Dataset:
@@ -185,7 +196,8 @@ def main(args: argparse.Namespace) -> int:
     if args.recipe:
         if args.data or args.with_builtin:
             raise GesturedError("--recipe rebuilds a shipped model from the shared data: drop --data/--with-builtin")
-        summary = run_recipe((args.shared_data or default_shared_data()).expanduser(), args.out)
+        run = run_openpose_recipe if args.recipe == "openpose" else run_recipe
+        summary = run((args.shared_data or default_shared_data()).expanduser(), args.out)
         print(json.dumps(summary, indent=2, default=str))
         return 0
     dataset, sources = gather(args)

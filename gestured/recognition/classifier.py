@@ -12,7 +12,9 @@ On disk a model is two files beside each other:
   `allow_pickle=False`, so an object array (which would unpickle) is refused.
 - `PATH.json`: `format`, `format_version`, `labels` (output order), `feature_version`,
   `feature_size`, `layer_sizes` ([feature_size, hidden..., outputs]), `activation`,
-  `output_activation`, `metadata` (training date, data sources, sample counts,
+  `output_activation`, `features` (which feature vector, see gestured.feature_sets;
+  `hand` when absent), `backend` (the keypoint backend it was trained for; `mediapipe`
+  when absent), `metadata` (training date, data sources, sample counts,
   cross-validated accuracy, seed, ...).
 
 A file from a stranger can't run code: JSON and npz without pickle hold only data, and
@@ -34,11 +36,9 @@ import numpy as np
 from gestured.config.settings import BUILTIN_GESTURES, NO_GESTURE
 from gestured.errors import GesturedError
 from gestured.paths import shipped_models_dir
-from gestured.recognition import features as feature_module
-from gestured.recognition.hand import Hand
+from gestured.recognition.feature_sets import DEFAULT_FEATURES, FEATURE_SETS
 from gestured.recognition.hand import Hand
 from gestured.recognition.npz import ArrayHeader, npz_headers, open_npz
-from gestured.recognition.npz import open_npz
 
 
 LabelArray = Union[Sequence[str], np.ndarray]
@@ -51,6 +51,9 @@ DEFAULT_MODEL_NAME = "gestures"
 MAX_DESCRIPTION_BYTES = 1 << 20
 MAX_JSON_DEPTH = 32
 MAX_PARAMETERS = 5_000_000  # the shipped model has ~6,500; 5 M float32 weights are 20 MB
+DEFAULT_BACKEND = "mediapipe"
+# The shipped model for each keypoint backend (`model: null` in gestures.yaml picks it).
+SHIPPED_MODELS = {"mediapipe": DEFAULT_MODEL_NAME, "openpose": "gestures-openpose"}
 RETRAIN_HINT = "retrain it with `gestured train` or point `model:` in gestures.yaml at another model"
 
 
@@ -96,6 +99,8 @@ class GestureClassifier:
         activation: str = "relu",
         output_activation: str = "softmax",
         metadata: dict[str, Any] | None = None,
+        features: str = DEFAULT_FEATURES,
+        backend: str = DEFAULT_BACKEND,
     ) -> None:
         self.labels: tuple[str, ...] = tuple(labels)
         self.weights = [np.asarray(layer, dtype=np.float32) for layer in weights]
@@ -106,6 +111,11 @@ class GestureClassifier:
         self.activation = activation
         self.output_activation = output_activation
         self.metadata: dict[str, Any] = dict(metadata or {})
+        self.features = features
+        self.backend = backend
+        self._feature_set = FEATURE_SETS[features]
+        # A collapsed or unusable hand gives all-zero features: `none`, whatever the layers say.
+        self._none_index = self.labels.index(NONE_LABEL) if NONE_LABEL in self.labels else None
         self._prepare_inference()
 
     def _prepare_inference(self) -> None:
@@ -134,6 +144,7 @@ class GestureClassifier:
         # A fresh float64 copy, so every step below can work in place (fewer temporaries on
         # the daemon's one-hand-per-frame call; the same operations, so the same numbers).
         values = np.array(features, dtype=np.float64, ndmin=2)
+        empty = ~values.any(axis=1)
         values -= self._mean64
         values /= self._std64
         hidden = HIDDEN_ACTIVATIONS[self.activation]
@@ -149,11 +160,19 @@ class GestureClassifier:
                 values = hidden(values)
         if self.output_activation == "logistic":  # two labels: one output is P(labels[1])
             positive = _logistic(values[:, 0])
-            return np.column_stack([1.0 - positive, positive])
-        values -= values.max(axis=1, keepdims=True)  # softmax, in place
-        np.exp(values, out=values)
-        values /= values.sum(axis=1, keepdims=True)
+            values = np.column_stack([1.0 - positive, positive])
+        else:
+            values -= values.max(axis=1, keepdims=True)  # softmax, in place
+            np.exp(values, out=values)
+            values /= values.sum(axis=1, keepdims=True)
+        if self._none_index is not None and empty.any():
+            values[empty] = 0.0
+            values[empty, self._none_index] = 1.0
         return values
+
+    def batch_features(self, keypoints: np.ndarray) -> np.ndarray:
+        """(N, 21, 2) pixel keypoints (NaN = missing) -> this model's (N, feature_size) features."""
+        return self._feature_set.batch(keypoints)
 
     def predict(self, features: np.ndarray) -> list[str]:
         """(N, feature_size) features -> the N most probable labels."""
@@ -162,7 +181,7 @@ class GestureClassifier:
     def classify(self, hand: Hand) -> Prediction:
         """The most probable label for one hand (`none` when the pose is no gesture) and its
         probability, which the debouncer compares with the binding's threshold."""
-        probabilities = self.predict_proba(feature_module.hand_features(hand.keypoints))[0]
+        probabilities = self.predict_proba(self._feature_set.of_hand(hand))[0]
         best = int(probabilities.argmax())
         return Prediction(self.labels[best], float(probabilities[best]))
 
@@ -183,6 +202,8 @@ class GestureClassifier:
             "layer_sizes": self.layer_sizes,
             "activation": self.activation,
             "output_activation": self.output_activation,
+            "features": self.features,
+            "backend": self.backend,
             "metadata": self.metadata,
         }
         _write_atomically(base.with_name(base.name + ".npz"), lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]
@@ -213,6 +234,8 @@ class GestureClassifier:
             activation=description["activation"],
             output_activation=description["output_activation"],
             metadata=description["metadata"],
+            features=description["features"],
+            backend=description["backend"],
         )
 
 
@@ -294,9 +317,15 @@ def _description_problems(description: dict[str, Any]) -> list[str]:
     """Every way the JSON can disagree with itself or with this gestured's features."""
     labels, sizes = description.get("labels"), description.get("layer_sizes")
     version = description.get("feature_version")
-    if version != feature_module.FEATURE_VERSION:
+    feature_set = FEATURE_SETS.get(description.setdefault("features", DEFAULT_FEATURES))
+    if feature_set is None:
+        return [f"unknown features {description['features']!r} (this gestured knows {', '.join(FEATURE_SETS)})"]
+    backend = description.setdefault("backend", DEFAULT_BACKEND)
+    if not isinstance(backend, str) or not backend:
+        return ["\"backend\" must be a backend name such as \"mediapipe\""]
+    if version != feature_set.version:
         return [f"made for feature version {version!r}, "
-                f"this gestured computes version {feature_module.FEATURE_VERSION}"]
+                f"this gestured computes version {feature_set.version}"]
     if not isinstance(labels, list) or len(labels) < 2 or not all(
         isinstance(label, str) and label for label in labels
     ) or len(set(labels)) != len(labels):
@@ -307,9 +336,9 @@ def _description_problems(description: dict[str, Any]) -> list[str]:
         return ["\"layer_sizes\" must be a list of at least two positive integers"]
     if sum(inputs * outputs for inputs, outputs in zip(sizes, sizes[1:])) > MAX_PARAMETERS:
         return [f"layers {sizes} hold more than {MAX_PARAMETERS:,} weights: not a gesture classifier"]
-    if sizes[0] != description.get("feature_size") or sizes[0] != feature_module.FEATURE_SIZE:
+    if sizes[0] != description.get("feature_size") or sizes[0] != feature_set.size:
         return [f"input size {sizes[0]} (feature_size {description.get('feature_size')!r}), "
-                f"this gestured computes {feature_module.FEATURE_SIZE} features"]
+                f"this gestured computes {feature_set.size} features"]
     if description.get("activation") not in HIDDEN_ACTIVATIONS:
         return [f"unknown activation {description.get('activation')!r}"]
     output = description.get("output_activation")
@@ -369,6 +398,18 @@ def _checked_array(path: Path, name: str, array: np.ndarray, shape: tuple[int, .
     return array.astype(np.float32)
 
 
-def load_classifier(path: str | Path | None = None) -> GestureClassifier:
-    """The classifier at `path`, or the shipped default model when `path` is None."""
-    return GestureClassifier.load(shipped_models_dir() / DEFAULT_MODEL_NAME if path is None else path)
+def load_classifier(path: str | Path | None = None, backend: str = DEFAULT_BACKEND) -> GestureClassifier:
+    """The classifier at `path`, or (`path` None) the shipped model for `backend`."""
+    if path is None:
+        path = shipped_models_dir() / SHIPPED_MODELS.get(backend, DEFAULT_MODEL_NAME)
+    return GestureClassifier.load(path)
+
+
+def model_backend(path: str | Path) -> str | None:
+    """The backend the model at `path` was trained for, from its checked JSON (the weights
+    are not read); None when the JSON is unusable (loading the model says why)."""
+    base = model_base(path)
+    try:
+        return str(_read_description(base.with_name(base.name + ".json"))["backend"])
+    except ModelFormatError:
+        return None
