@@ -178,10 +178,14 @@ class GestureClassifier:
         """(N, feature_size) features -> the N most probable labels."""
         return [self.labels[index] for index in self.predict_proba(features).argmax(axis=1)]
 
+    def hand_probabilities(self, hand: Hand) -> np.ndarray:
+        """(len(labels),) probabilities for one hand, through this model's own features."""
+        return self.predict_proba(self._feature_set.of_hand(hand))[0]
+
     def classify(self, hand: Hand) -> Prediction:
         """The most probable label for one hand (`none` when the pose is no gesture) and its
         probability, which the debouncer compares with the binding's threshold."""
-        probabilities = self.predict_proba(self._feature_set.of_hand(hand))[0]
+        probabilities = self.hand_probabilities(hand)
         best = int(probabilities.argmax())
         return Prediction(self.labels[best], float(probabilities[best]))
 

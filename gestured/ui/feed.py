@@ -147,9 +147,7 @@ class _Client:
 
 
 def _hand_view(classifier: Any, hand: Any, observation: Any) -> dict[str, Any]:
-    from gestured.recognition.features import hand_features
-
-    probabilities = classifier.predict_proba(hand_features(hand.keypoints))[0]
+    probabilities = classifier.hand_probabilities(hand)
     return {
         "hand": observation.hand,
         "gesture": observation.gesture,
