@@ -25,7 +25,6 @@ import numpy as np
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.integration.test_xvfb_keys import xvfb_display  # noqa: F401  (a fixture)
 from tests.integration.ui_source import FRAMES_PER_PHOTO, write_source
 
 pytestmark = pytest.mark.slow
@@ -112,7 +111,7 @@ class UiProcess:
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory, shared_data: Path, landmarker_model: Path,
-       xvfb_display: str) -> Iterator[tuple[UiProcess, Path, int]]:  # noqa: F811
+       xvfb_display: str) -> Iterator[tuple[UiProcess, Path, int]]:
     tmp = tmp_path_factory.mktemp("ui")
     photos = sorted((shared_data / "extra" / "sign-language-digits" / "2").iterdir())
     frames = write_source(shared_data / "videos" / "demo.mp4", photos[:PHOTOS_SHOWN], tmp / "source")
