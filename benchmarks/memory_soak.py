@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from gestured.bench.core import Clip, ClipRunner, memory_mb
-from gestured.commands.bench import build_pipeline, shared_dir
+from gestured.commands.bench import build_parts, shared_dir
 
 
 def main() -> int:
@@ -43,7 +43,7 @@ def main() -> int:
         return 2
     start = memory_mb()["rss_mb"]
     notes: list[str] = []
-    pipeline = build_pipeline("mediapipe", None, notes, gate=True, bare=False)
+    parts = build_parts("mediapipe", None, notes, gate=True, bare=False)
     after_build = memory_mb()["rss_mb"]
     samples: list[tuple[float, float]] = []
     done = threading.Event()
@@ -56,11 +56,11 @@ def main() -> int:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     # Bounded timing lists: unbounded ones would add ~0.3 KB a frame of the bench's own.
-    runner = ClipRunner(pipeline, realtime=args.realtime, min_seconds=args.minutes * 60, max_samples=1000)
+    runner = ClipRunner(parts, realtime=args.realtime, min_seconds=args.minutes * 60, max_samples=1000)
     result = runner.run(Clip(args.source.stem, args.source, "soak", True))
     done.set()
     sampler.join()
-    pipeline.backend.close()
+    parts.backend.close()
     end = memory_mb()
     half = [rss for at, rss in samples if at >= samples[-1][0] / 2] if samples else []
     print(json.dumps({

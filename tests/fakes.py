@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from gestured.capture.frames import Frame
+from gestured.capture.frames import Frame, FrameSource
 from gestured.config.settings import Action
 from gestured.recognition.classifier import LABELS, Prediction
 from gestured.recognition.hand import Hand
@@ -39,7 +39,7 @@ def blank_image(width: int = 64, height: int = 48, value: int = 0) -> np.ndarray
     return np.full((height, width, 3), value, dtype=np.uint8)
 
 
-class ListSource:
+class ListSource(FrameSource):
     """Plays `count` blank frames (or the given images) at `fps`; records close() calls."""
 
     def __init__(self, count: int = 10, fps: float = 30.0, *, is_live: bool = False,
@@ -110,6 +110,17 @@ class FakeClassifier:
     labels = LABELS
     feature_version = 0
     metadata: dict[str, object] = {}
+
+    def features_of(self, hand: Hand) -> np.ndarray:
+        return np.asarray(hand.keypoints[0], dtype=np.float64)
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """The scripted label gets the scripted confidence; the rest is shared by the others."""
+        probabilities = np.zeros((len(features), len(LABELS)))
+        for row, (label_index, confidence) in zip(probabilities, features):
+            row[:] = (1.0 - confidence / 1000) / (len(LABELS) - 1)
+            row[int(label_index)] = confidence / 1000
+        return probabilities
 
     def classify(self, hand: Hand) -> Prediction:
         label_index, confidence = hand.keypoints[0]

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from gestured.capture.encoded import DecodeError, EncodedImage
-from gestured.capture.frames import Frame, SourceError
+from gestured.capture.frames import Frame, FrameSource, SourceError
 from gestured.capture.v4l2 import Capture, open_cv_capture
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class _NewestFrame:
             return self._sequence, self._image, self._captured_at
 
 
-class CameraSource:
+class CameraSource(FrameSource):
     """Frames from a camera, with timestamps in seconds since the source started.
 
     device: an index or /dev/videoN. open_timeout: seconds before a hung open is abandoned.

@@ -53,17 +53,27 @@ class Frame:
         image = self.image
         return EncodedImage(image, "bgr", (image.shape[1], image.shape[0])).grey(thumbnail_width)
 
+    def at(self, timestamp: float) -> Frame:
+        """The same picture (decoded or not) at another time: looped and chained plays."""
+        moved = Frame.__new__(Frame)
+        moved.timestamp, moved.index, moved._image, moved._encoded = timestamp, self.index, self._image, self._encoded
+        return moved
+
     def __repr__(self) -> str:
         return f"Frame(index={self.index}, timestamp={self.timestamp:.3f}, decoded={self.decoded})"
 
 
-class FrameSource(Protocol):
-    """Frames in order.
+FrameFilter = Callable[[float], bool]
+# Told each stage's name and duration in seconds (the frame path's timing hook).
+StageTimer = Callable[[str, float], None]
 
-    Optional, where a source offers them: `interrupt()` makes a blocked iteration return
-    soon (signal-safe); `set_frame_filter(want)` installs `want(timestamp) -> bool`,
-    asked before each frame is decoded: False skips the frame undecoded (the idle gate).
-    """
+
+class FrameSource(Protocol):
+    """Frames in order. Sources subclass it, so the optional members have no-op defaults:
+    `interrupt()` makes a blocked iteration return soon (signal-safe); `set_frame_filter(want)`
+    installs `want(timestamp) -> bool`, asked before each frame is decoded: False skips the
+    frame undecoded (the idle gate); `request_frame_rate(fps)` asks a camera for fewer frames
+    in a long idle. Sources that can't do these ignore them."""
 
     name: str
     is_live: bool
@@ -72,5 +82,11 @@ class FrameSource(Protocol):
 
     def close(self) -> None: ...
 
+    def interrupt(self) -> None:
+        """Make a blocked iteration return soon; safe from a signal handler."""
 
-FrameFilter = Callable[[float], bool]
+    def set_frame_filter(self, want: FrameFilter | None) -> None:
+        """Ask `want(timestamp)` before decoding each frame (None: decode every frame)."""
+
+    def request_frame_rate(self, fps: float | None) -> None:
+        """Deliver about `fps` frames a second from now on (None: the source's own rate)."""

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from gestured.capture.frames import Frame, FrameFilter, FrameSource, SourceError
+from gestured.capture.frames import Frame, FrameFilter, FrameSource, SourceError, StageTimer
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class _Pacer:
         return delay > -period
 
 
-class _PlayedSource:
+class _PlayedSource(FrameSource):
     """What file and folder sources share: the frame filter, pacing and stopping."""
 
     is_live = False
@@ -81,6 +81,9 @@ class VideoFileSource(_PlayedSource):
     realtime: hold each frame back until its media time (clock, sleep: for tests; the
     default sleep returns early on interrupt()). fit: (width, height) to shrink larger
     frames into, aspect kept, as a camera asked for that mode would deliver them.
+    timer: told ("decode", seconds of grab + retrieve + fit) for each frame delivered and
+    ("skip" or "drop", seconds of grab) for each frame the filter skipped or that came too
+    late in real time (measured with `clock`); `gestured bench` reads the source's cost so.
     Raises SourceError when the file cannot be decoded.
     """
 
@@ -92,11 +95,14 @@ class VideoFileSource(_PlayedSource):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] | None = None,
         fit: tuple[int, int] | None = None,
+        timer: StageTimer | None = None,
     ) -> None:
         import cv2
 
         self.name = str(path)
         self.fit = fit
+        self.timer = timer
+        self._clock = clock
         # Decode on the calling thread: FFmpeg's frame threads cost ~0.1 ms of CPU a frame
         # more handing frames between threads (the daemon idle on a static scene: 0.018-0.0195
         # of a core against 0.0195-0.0205, benchmarks/README.md).
@@ -106,21 +112,39 @@ class VideoFileSource(_PlayedSource):
             raise SourceError(f"cannot decode video file {path}: is it a video OpenCV can read?")
         fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = fps if math.isfinite(fps) and fps > 0 else FALLBACK_VIDEO_FPS
+        self.size = (int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         self._start_playing(realtime, clock, sleep)
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
         period = 1.0 / self.fps
         while not self._stop.is_set() and self._capture is not None:
+            started = self._clock() if self.timer is not None else 0.0
             if not self._capture.grab():
                 return
+            grab_seconds = self._clock() - started if self.timer is not None else 0.0
             timestamp = index / self.fps
-            if self._pacer.pace(timestamp, period) and self._want(timestamp):
-                ok, image = self._capture.retrieve()
-                if not ok:
+            on_time = self._pacer.pace(timestamp, period)
+            if on_time and self._want(timestamp):
+                image = self._decode(grab_seconds)
+                if image is None:
                     return
-                yield Frame(image=fit_into(image, self.fit), timestamp=timestamp, index=index)
+                yield Frame(image=image, timestamp=timestamp, index=index)
+            elif self.timer is not None:
+                self.timer("skip" if on_time else "drop", grab_seconds)
             index += 1
+
+    def _decode(self, grab_seconds: float) -> np.ndarray | None:
+        """The grabbed frame, fitted; times grab + retrieve + fit as `decode` for the timer."""
+        assert self._capture is not None
+        started = self._clock() if self.timer is not None else 0.0
+        ok, image = self._capture.retrieve()
+        if not ok:
+            return None
+        image = fit_into(image, self.fit)
+        if self.timer is not None:
+            self.timer("decode", grab_seconds + self._clock() - started)
+        return image
 
     def close(self) -> None:
         super().close()

@@ -16,12 +16,13 @@ import platform
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-from gestured.bench.core import FRAME_SIZE, Clip, ClipRunner, Pipeline
+from gestured.bench.core import FRAME_SIZE, Clip, ClipRunner, Parts
 from gestured.bench.report import summarise
+from gestured.config.settings import Binding
 from gestured.errors import GesturedError
 
 logger = logging.getLogger(__name__)
@@ -56,8 +57,8 @@ def main(args: argparse.Namespace) -> int:
     load_before = [round(value, 2) for value in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="gestured-bench-") as scratch:
         clips = _clips(args, Path(scratch), notes)
-        pipeline = build_pipeline(args.backend, args.model, notes, gate=not args.no_gate)
-        runner = ClipRunner(pipeline, realtime=args.realtime, min_seconds=args.seconds)
+        parts = build_parts(args.backend, args.model, notes, gate=not args.no_gate)
+        runner = ClipRunner(parts, realtime=args.realtime, min_seconds=args.seconds)
         results = []
         try:
             for clip in clips:
@@ -65,29 +66,29 @@ def main(args: argparse.Namespace) -> int:
                 try:
                     results.append(runner.run(clip))
                 except OSError as error:
-                    raise GesturedError(f"{error}: is it a video file OpenCV can read?") from error
+                    raise GesturedError(f"cannot read {clip.path} ({error}): is it a video file OpenCV can read?") from error
             report = summarise(results)
-            if args.realtime and args.backend == "mediapipe" and pipeline.bare is not None:
-                report.update(_battery(results, pipeline, args, Path(scratch), notes, report))
+            if args.realtime and args.backend == "mediapipe" and parts.bare is not None:
+                report.update(_battery(results, parts, args, Path(scratch), notes, report))
             if args.backend == "openpose":
                 report.update(_openpose(clips, notes))
         finally:
-            pipeline.backend.close()
-            if pipeline.bare is not None:
-                pipeline.bare.close()
+            parts.backend.close()
+            if parts.bare is not None:
+                parts.bare.close()
     report = {**_context(args), **report, "notes": notes}
     report["load_average_before"] = load_before
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
 
-def _battery(results: list[Any], pipeline: Pipeline, args: argparse.Namespace, scratch: Path,
+def _battery(results: list[Any], bench_parts: Parts, args: argparse.Namespace, scratch: Path,
              notes: list[str], report: dict[str, Any]) -> dict[str, Any]:
     """The battery figures (gestured.bench.battery); the daemon's CPU on the camera path
     replaces the file path's cpu_fraction_active / _idle, which stay as *_files."""
     from gestured.bench.battery import measure_battery, summarise_battery
 
-    parts = battery_parts(pipeline, args.model, full_rate=args.full_rate, gate=not args.no_gate)
+    parts = battery_parts(bench_parts, args.model, full_rate=args.full_rate, gate=not args.no_gate)
     named = [(result.clip.name, result.clip.path, result.active) for result in results]
     battery_results = measure_battery(named, parts, scratch)
     notes.append("battery: each clip replayed as MJPG 640x480 through the camera source into the daemon"
@@ -98,7 +99,7 @@ def _battery(results: list[Any], pipeline: Pipeline, args: argparse.Namespace, s
     return battery
 
 
-def battery_parts(pipeline: Pipeline, model: str | None, *, full_rate: bool, gate: bool) -> Any:
+def battery_parts(bench_parts: Parts, model: str | None, *, full_rate: bool, gate: bool) -> Any:
     """The bench's real parts as gestured.bench.battery needs them: each daemon pass gets a
     fresh, warmed-up landmarker (as a fresh start of `gestured run` has) and a dry run."""
     from gestured.bench.battery import BatteryParts
@@ -108,14 +109,14 @@ def battery_parts(pipeline: Pipeline, model: str | None, *, full_rate: bool, gat
     from gestured.recognition.backends import create_backend
     from gestured.runtime.daemon import Daemon
     from gestured.runtime.debounce import Observation
+    from gestured.runtime.pipeline import observation
     from gestured.runtime.rate import LandmarkerRate
 
-    classifier = pipeline.classifier
+    classifier = bench_parts.classifier
     settings = Settings(bindings=bench_bindings(classifier.labels))
 
     def classify(hand: Any) -> Observation:
-        prediction = classifier.classify(hand)
-        return Observation(prediction.label, prediction.confidence, hand.handedness)
+        return observation(classifier.labels, classifier.predict_proba(classifier.features_of(hand)[None])[0], hand)
 
     def make_daemon(source: Any, on_event: Any, after_frame: Any, motion_gate: Any) -> Any:
         backend = create_backend("mediapipe", mode="video", num_hands=1)
@@ -125,7 +126,7 @@ def battery_parts(pipeline: Pipeline, model: str | None, *, full_rate: bool, gat
                       gate=motion_gate if gate else None, rate=None if full_rate else LandmarkerRate(),
                       survive_errors=False, after_frame=after_frame)
 
-    return BatteryParts(bare=pipeline.bare, backend=pipeline.backend, classify=classify,
+    return BatteryParts(bare=bench_parts.bare, backend=bench_parts.backend, classify=classify,
                         make_daemon=make_daemon, make_gate=MotionGate, threshold=settings.threshold)
 
 
@@ -233,19 +234,15 @@ class MediaPipeBareCall:
             landmarker.close()
 
 
-def build_pipeline(
+def build_parts(
     backend_name: str, model: str | None, notes: list[str], gate: bool = True, bare: bool = True
-) -> Pipeline:
-    """The real stages: backend, classifier, features, debouncer with one binding per gesture,
-    the idle gate, and (for mediapipe, when `bare`) the bare HandLandmarker call.
-    Raises GesturedError."""
+) -> Parts:
+    """The real parts: backend, classifier, one binding per gesture, the idle gate, and (for
+    mediapipe, when `bare`) the bare HandLandmarker call. Raises GesturedError."""
     from gestured.capture.motion import MotionGate
     from gestured.recognition.backends import create_backend
-    from gestured.recognition.features import hand_features
-    from gestured.runtime.debounce import Debouncer
 
     classifier = _classifier(model, notes)
-    bindings = bench_bindings(classifier.labels)
     backend = create_backend(backend_name, mode="video", num_hands=1)
     bare_call = None
     if backend_name == "mediapipe" and bare:
@@ -256,24 +253,23 @@ def build_pipeline(
         notes.append(f"no bare call for backend {backend_name}: overhead_ratio is null")
     if not gate:
         notes.append("--no-gate: the backend runs on every frame")
-    return Pipeline(
+    return Parts(
         backend=backend,
         classifier=classifier,
-        features=hand_features,
-        make_debouncer=lambda: Debouncer(bindings),
+        bindings=bench_bindings(classifier.labels),
         make_gate=MotionGate if gate else None,
         bare=bare_call,
     )
 
 
-def bench_bindings(labels: tuple[str, ...]) -> tuple[Any, ...]:
+def bench_bindings(labels: Sequence[str]) -> tuple[Binding, ...]:
     """One dry binding per gesture with the default hold, threshold and release."""
-    from gestured.config.settings import Binding, KeyAction, Settings
+    from gestured.config.settings import NO_GESTURE, KeyAction, Settings
 
     defaults = Settings()
     return tuple(
         Binding(label, KeyAction(("play_pause",)), defaults.hold, defaults.threshold, defaults.release)
-        for label in labels if label != "none"
+        for label in labels if label != NO_GESTURE
     )
 
 
@@ -304,19 +300,20 @@ def _classifier(model: str | None, notes: list[str]) -> Any:
 
 def _openpose(clips: list[Clip], notes: list[str]) -> dict[str, Any]:
     """The OpenPose prototype comparison (gestured.bench.openpose) on the first clip's frames."""
-    from gestured.bench.core import fit_size, open_video, read_frame
+    from itertools import islice
+
     from gestured.bench.openpose import measure_openpose
+    from gestured.capture.sources import VideoFileSource
     from gestured.weights import ensure_model
 
     # Never downloads here: the weights need the licence accepted (`gestured models fetch openpose`).
     prototxt = ensure_model("openpose_hand_prototxt", offline=True)
     weights = ensure_model("openpose_hand", offline=True)
-    import cv2
-
-    capture = open_video(clips[0].path)
-    size = fit_size(int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-    frames = [frame for frame in (read_frame(capture, size) for _ in range(12)) if frame is not None]
-    capture.release()
+    source = VideoFileSource(clips[0].path, fit=FRAME_SIZE)
+    try:
+        frames = [frame.image for frame in islice(source, 12)]
+    finally:
+        source.close()
     notes.append(f"openpose: prototype vs ours on {len(frames)} frames of {clips[0].name}")
     measured = measure_openpose(frames, prototxt, weights)
     return {"openpose": measured, "prototype_ratio": measured["prototype_ratio"]}

@@ -178,9 +178,13 @@ class GestureClassifier:
         """(N, feature_size) features -> the N most probable labels."""
         return [self.labels[index] for index in self.predict_proba(features).argmax(axis=1)]
 
+    def features_of(self, hand: Hand) -> np.ndarray:
+        """The (feature_size,) feature row this model reads for one hand (its own feature set)."""
+        return self._feature_set.of_hand(hand)
+
     def hand_probabilities(self, hand: Hand) -> np.ndarray:
         """(len(labels),) probabilities for one hand, through this model's own features."""
-        return self.predict_proba(self._feature_set.of_hand(hand))[0]
+        return self.predict_proba(self.features_of(hand))[0]
 
     def classify(self, hand: Hand) -> Prediction:
         """The most probable label for one hand (`none` when the pose is no gesture) and its

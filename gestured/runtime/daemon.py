@@ -17,19 +17,20 @@ import threading
 import time
 from typing import Callable, Iterator, Protocol, Sequence
 
-from gestured.capture.frames import Frame, FrameSource
+from gestured.capture.frames import Frame, FrameSource, StageTimer
 from gestured.config.settings import Binding, Settings
 from gestured.errors import GesturedError
 from gestured.output.actions import Executor, describe
 from gestured.output.focus import FocusProvider
 from gestured.recognition.backends import KeypointBackend
-from gestured.recognition.classifier import GestureClassifier
 from gestured.recognition.hand import Hand
-from gestured.recognition.trajectory import Stroke, TrajectoryTracker
+from gestured.recognition.trajectory import TrajectoryTracker
 from gestured.runtime.context import BindingContext
 from gestured.runtime.debounce import Debouncer, Fire, Observation
 from gestured.runtime.events import GestureEvent
+from gestured.runtime.pipeline import Classifier, FrameGate, ObservationStage, Pipeline, Verdict
 from gestured.runtime.rate import LandmarkerRate
+from gestured.runtime.stages import FocusStage, TrajectoryStage
 
 logger = logging.getLogger(__name__)
 
@@ -49,27 +50,6 @@ class Reloader(Protocol):
     def close(self) -> None: ...
 
 
-class FrameGate(Protocol):
-    """Decides per frame whether the backend must run (gestured.capture.motion.MotionGate: skip
-    still scenes while no hand is around). `wants_frame(t)` is given to sources that can
-    skip decoding; `should_run` then sees only the frames it wanted."""
-
-    def wants_frame(self, now: float) -> bool: ...
-
-    def should_run(self, frame: Frame, now: float) -> bool: ...
-
-    def report(self, now: float, hand_seen: bool) -> None: ...
-
-    def awake(self, now: float) -> bool:
-        """True when the backend would run on the frame at `now` (records nothing)."""
-        ...
-
-    @property
-    def camera_fps(self) -> float | None:
-        """The frame rate to ask a camera for now; None: its own."""
-        ...
-
-
 class Preview(Protocol):
     """The --show window; `show` returns False when the user closed it."""
 
@@ -87,7 +67,7 @@ class Daemon:
         *,
         open_source: Callable[[], FrameSource],
         backend: KeypointBackend,
-        classifier: GestureClassifier,
+        classifier: Classifier,
         executor: Executor,
         settings: Settings,
         on_event: Callable[[GestureEvent], None],
@@ -98,27 +78,26 @@ class Daemon:
         rate: LandmarkerRate | None = None,
         max_frames: int | None = None,
         survive_errors: bool = True,
-        load_classifier: Callable[[str | None], GestureClassifier] | None = None,
+        load_classifier: Callable[[str | None], Classifier] | None = None,
         after_frame: Callable[[Frame], None] | None = None,
         open_focus: Callable[[], FocusProvider] | None = None,
         always_focus: bool = False,
+        stages: Sequence[ObservationStage] = (),
+        timer: StageTimer | None = None,
     ) -> None:
         self._open_source = open_source
-        self.backend = backend
-        self.classifier = classifier
         self.executor = executor
         self.settings = settings
         self.context = BindingContext(settings, open_focus, always_focus)
-        self.debouncer = Debouncer(self.context.apply(settings))
         self.trajectory = TrajectoryTracker(self.context.motions(), settings.mirrored)
+        built_in: tuple[ObservationStage, ...] = (FocusStage(self.refresh_focus), TrajectoryStage(self.trajectory))
+        self.pipeline = Pipeline(backend=backend, classifier=classifier, bindings=self.context.apply(settings),
+                                 gate=gate, rate=rate, stages=built_in + tuple(stages), dispatch=self._dispatch,
+                                 timer=timer)
         self._on_event = on_event
         self._clock = clock
         self._reloader = reloader
         self._preview = preview
-        self._gate = gate
-        self._rate = rate
-        if rate is not None:
-            rate.fit_bindings(settings.bindings)
         self.max_frames = max_frames
         self.survive_errors = survive_errors
         self._load_classifier = load_classifier
@@ -150,13 +129,25 @@ class Daemon:
             self._interrupt_source()
 
     def _interrupt_source(self) -> None:
-        interrupt = getattr(self._source, "interrupt", None)
-        if interrupt is not None:
-            interrupt()
+        source = self._source
+        if source is not None:
+            source.interrupt()
 
     @property
     def paused(self) -> bool:
         return self._paused
+
+    @property
+    def backend(self) -> KeypointBackend:
+        return self.pipeline.backend
+
+    @property
+    def classifier(self) -> Classifier:
+        return self.pipeline.classifier
+
+    @property
+    def debouncer(self) -> Debouncer:
+        return self.pipeline.debouncer
 
     def run(self) -> int:
         """Process frames until done; always releases the source, preview and executor. Returns 0."""
@@ -197,9 +188,8 @@ class Daemon:
 
     def _start_source(self) -> FrameSource:
         self._source = self._open_source()
-        set_frame_filter = getattr(self._source, "set_frame_filter", None)
-        if (self._gate is not None or self._rate is not None) and set_frame_filter is not None:
-            set_frame_filter(self.wants_frame)
+        if self.pipeline.gate is not None or self.pipeline.rate is not None:
+            self._source.set_frame_filter(self.pipeline.wants_frame)
         logger.info("reading frames from %s", self._source.name)
         return self._source
 
@@ -216,8 +206,7 @@ class Daemon:
             self._apply_settings_updates()
         if not self._stopping.is_set():
             logger.info("resumed")
-            self.debouncer.reset()
-            self.trajectory.reset()
+            self.pipeline.reset()
         return frames
 
     def _close_source(self) -> None:
@@ -256,22 +245,22 @@ class Daemon:
         logger.debug("now using %d binding(s)", len(settings.bindings))
 
     def _use_bindings(self, bindings: Sequence[Binding]) -> None:
-        self.debouncer.set_bindings(bindings)
+        self.pipeline.set_bindings(bindings)
         self.trajectory.set_motions(self.context.motions())
-        if self._rate is not None:
-            self._rate.fit_bindings(bindings)
 
     def _swap_classifier(self, model: str | None) -> None:
         """Classify with `model` from now on (the loader caches it, so an unchanged one is free);
         a model that can't be loaded keeps the current one."""
+        if self._load_classifier is None:
+            return
         try:
-            classifier = self._load_classifier(model)  # type: ignore[misc]
+            classifier = self._load_classifier(model)
         except GesturedError as error:
             logger.error("%s; still using the previous model", error)
             return
-        if classifier is not self.classifier:
+        if classifier is not self.pipeline.classifier:
             logger.info("now classifying with %s (%s)", model or "the shipped model", ", ".join(classifier.labels))
-            self.classifier = classifier
+            self.pipeline.classifier = classifier
 
     def _process_guarded(self, frame: Frame) -> None:
         self.frames_processed += 1
@@ -290,59 +279,30 @@ class Daemon:
                 self._errors_not_logged += 1
 
     def wants_frame(self, now: float) -> bool:
-        """False when the frame at `now` need not be decoded: the gate is idle and it is not
-        time to check for motion, or the gate is awake and the landmarker rate skips it.
-        Only reads state, so a capture thread may ask it."""
-        if self._gate is not None and not self._gate.wants_frame(now):
-            return False
-        return self._rate is None or self._rate.wants(now) or not self._awake(now)
-
-    def _awake(self, now: float) -> bool:
-        return self._gate is None or self._gate.awake(now)
+        """See Pipeline.wants_frame: False when the frame at `now` need not be decoded."""
+        return self.pipeline.wants_frame(now)
 
     def process_frame(self, frame: Frame) -> list[GestureEvent]:
-        """Run one frame through the pipeline, dispatching fires first; returns the events.
-
-        A frame the landmarker rate skips while the gate is awake changes nothing (not even
-        the debouncer: it says nothing about the hand); one the idle gate keeps from the
-        backend counts as a frame without a hand."""
-        now = frame.timestamp
-        if self._rate is not None and self._awake(now) and not self._rate.wants(now):
+        """Run one frame through the pipeline (fires are dispatched inside it); returns the events."""
+        result = self.pipeline.process(frame)
+        if result.verdict is Verdict.SKIP:
             return []
-        hands: list[Hand] = []
-        if self._gate is None or self._gate.should_run(frame, now):
-            hands = self.backend.detect(frame.image, int(now * 1000))
-            if self._gate is not None:
-                self._gate.report(now, bool(hands))
-            observations = [self._observe(hand) for hand in hands]
-            if self._rate is not None:
-                self._rate.ran(now, observations)
-        else:
-            observations = []
-        self._ask_camera_rate()
-        if hands:  # the focused app matters only while a hand is in view (and costs nothing idle)
+        source, gate = self._source, self.pipeline.gate
+        if source is not None and gate is not None:  # fewer camera frames in a long idle
+            source.request_frame_rate(gate.camera_fps)
+        if self._preview is not None and not self._preview.show(frame, result.hands, result.observations,
+                                                                 result.events):
+            self.stop()
+        if logger.isEnabledFor(logging.DEBUG):
+            self._log_frame(frame, result.observations)
+        return list(result.events)
+
+    def refresh_focus(self, hands: Sequence[Hand]) -> None:
+        """Switch to the focused application's bindings; asked only while a hand is in view."""
+        if hands:
             changed = self.context.refresh()
             if changed is not None:
                 self._use_bindings(changed)
-        if self.trajectory.active:
-            observations += [_stroke_observation(stroke) for stroke in self.trajectory.update(hands, now)]
-        fires = self.debouncer.update(observations, now)
-        events = [self._dispatch(fire, frame) for fire in fires]
-        if self._preview is not None and not self._preview.show(frame, hands, observations, events):
-            self.stop()
-        if logger.isEnabledFor(logging.DEBUG):
-            self._log_frame(frame, observations)
-        return events
-
-    def _ask_camera_rate(self) -> None:
-        """Pass the gate's wish for the camera's frame rate (lower in a long idle) to a camera."""
-        request = getattr(self._source, "request_frame_rate", None)
-        if self._gate is not None and request is not None:
-            request(self._gate.camera_fps)
-
-    def _observe(self, hand: Hand) -> Observation:
-        prediction = self.classifier.classify(hand)
-        return Observation(prediction.label, prediction.confidence, hand.handedness)
 
     def _dispatch(self, fire: Fire, frame: Frame) -> GestureEvent:
         action = fire.binding.action
@@ -372,8 +332,3 @@ class Daemon:
         self._next_frame_log = now + FRAME_LOG_INTERVAL
         seen = ", ".join(f"{obs.hand} {obs.gesture} {obs.confidence:.2f}" for obs in observations)
         logger.debug("frame %d at %.2f s: %s", frame.index, frame.timestamp, seen or "no hand")
-
-
-def _stroke_observation(stroke: Stroke) -> Observation:
-    """A completed movement, seen for one frame with full confidence (its binding has no hold)."""
-    return Observation(stroke.gesture, 1.0, stroke.hand)

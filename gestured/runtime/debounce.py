@@ -13,8 +13,8 @@ missing frames, `gap` seconds or more after the last matching one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
 
 from gestured.config.settings import Binding
 
@@ -24,11 +24,13 @@ EPSILON = 1e-6  # float slack: frame times like 21/30 - 6/30 fall a hair short o
 
 @dataclass(frozen=True)
 class Observation:
-    """What the classifier made of one hand in one frame."""
+    """What the classifier made of one hand in one frame: the best label, its probability,
+    the hand, and every label's probability (empty where a caller has only the best one)."""
 
     gesture: str
     confidence: float
     hand: str = "unknown"  # "left", "right" or "unknown"
+    probabilities: Mapping[str, float] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,18 @@ class Fire:
     time: float
     held: float
     repeat: bool = False
+
+
+@dataclass(frozen=True)
+class BindingStatus:
+    """One binding's timing at a moment: `held` seconds into a hold (0 when idle) and
+    whether it has fired during this hold."""
+
+    gesture: str
+    hand: str
+    holding: bool
+    held: float
+    fired: bool
 
 
 @dataclass
@@ -99,6 +113,14 @@ class Debouncer:
     def reset(self) -> None:
         """Forget all timing (after a pause: the hand seen before it says nothing now)."""
         self._states = {key: _BindingState() for key in self._bindings}
+
+    def status(self, now: float) -> tuple[BindingStatus, ...]:
+        """Every binding's timing at `now`, in binding order (for displays; changes nothing)."""
+        return tuple(
+            BindingStatus(binding.gesture, binding.hand, state.since is not None,
+                          now - state.since if state.since is not None else 0.0, state.last_fire is not None)
+            for binding, state in ((self._bindings[key], self._states[key]) for key in self._bindings)
+        )
 
     def update(self, observations: Sequence[Observation], now: float) -> list[Fire]:
         """Feed one frame's observations (empty: no hand) at time `now`; return what fires.

@@ -3,16 +3,15 @@ has something to show from a recording (a demo, a test) for as long as it is ope
 
 from __future__ import annotations
 
-import dataclasses
 import threading
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
-from gestured.capture.sources import Frame, FrameSource
+from gestured.capture.frames import Frame, FrameFilter, FrameSource
 
 LOOP_GAP = 0.1  # seconds of media time between the end of one play and the next
 
 
-class LoopedSource:
+class LoopedSource(FrameSource):
     """Opens a source with `open_one()`, plays it, and opens it again at its end.
 
     Timestamps keep growing across plays (the debouncer needs them not to decrease);
@@ -24,19 +23,14 @@ class LoopedSource:
 
     def __init__(self, open_one: Callable[[], FrameSource]) -> None:
         self._open_one = open_one
-        self._current: Any = open_one()
+        self._current = open_one()
         self.name = f"{self._current.name} (looped)"
         self._stop = threading.Event()
-        self._want: Any = None
+        self._want: FrameFilter | None = None
 
-    def set_frame_filter(self, want: Any) -> None:
+    def set_frame_filter(self, want: FrameFilter | None) -> None:
         self._want = want
-        self._forward_filter()
-
-    def _forward_filter(self) -> None:
-        setter = getattr(self._current, "set_frame_filter", None)
-        if setter is not None:
-            setter(self._want)
+        self._current.set_frame_filter(want)
 
     def __iter__(self) -> Iterator[Frame]:
         offset, played = 0.0, 0
@@ -44,20 +38,18 @@ class LoopedSource:
             end = offset
             for frame in self._current:
                 end = offset + frame.timestamp
-                yield dataclasses.replace(frame, timestamp=end)
+                yield frame.at(end)
                 played += 1
             if self._stop.is_set() or played == 0:
                 return
             offset = end + LOOP_GAP
             self._current.close()
             self._current = self._open_one()
-            self._forward_filter()
+            self._current.set_frame_filter(self._want)
 
     def interrupt(self) -> None:
         self._stop.set()
-        interrupt = getattr(self._current, "interrupt", None)
-        if interrupt is not None:
-            interrupt()
+        self._current.interrupt()
 
     def close(self) -> None:
         self._stop.set()

@@ -67,7 +67,7 @@ def test_asl_fires_nothing_bound(shared_data: Path, shipped_model: Path, landmar
 
 def test_latency_is_hold_plus_one_frame(shared_data: Path, shipped_model: Path, landmarker_model: Path) -> None:
     """From the first frame of the hold to the action: the hold, then this frame's processing."""
-    from gestured.capture.frames import Frame
+    from gestured.capture.frames import Frame, FrameSource
     from gestured.capture.motion import MotionGate
     from gestured.capture.sources import open_source
     from gestured.commands.run import CAMERA_MODE, load_configuration
@@ -80,7 +80,7 @@ def test_latency_is_hold_plus_one_frame(shared_data: Path, shipped_model: Path, 
     arrivals: dict[int, float] = {}
     processing: dict[int, float] = {}
 
-    class TimedSource:
+    class TimedSource(FrameSource):
         name, is_live = source.name, False
 
         def __iter__(self) -> Iterator[Frame]:

@@ -208,7 +208,7 @@ def test_a_failing_frame_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptur
             return super().detect(frame_bgr, timestamp_ms)
 
     daemon, events = make_daemon([None] * 5 + [THUMBS_UP] * 15, frames=20)
-    daemon.backend = FlakyBackend(daemon.backend.script)  # type: ignore[attr-defined]
+    daemon.pipeline.backend = FlakyBackend(daemon.backend.script)  # type: ignore[attr-defined]
     daemon.survive_errors = True
     with caplog.at_level(logging.ERROR, logger="gestured.runtime.daemon"):
         daemon.run()
@@ -216,18 +216,23 @@ def test_a_failing_frame_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptur
     failures = [record for record in caplog.records if "failed" in record.getMessage()]
     assert len(failures) == 1 and failures[0].exc_info is not None  # the second is rate-limited
     daemon, _ = make_daemon([None] * 5, frames=5)
-    daemon.backend = FlakyBackend([])  # type: ignore[assignment]
+    daemon.pipeline.backend = FlakyBackend([])  # type: ignore[assignment]
     with pytest.raises(RuntimeError, match="bad frame"):  # tests see the bug
         daemon.run()
 
 
 def test_gate_skips_the_backend() -> None:
     class EveryOtherFrame:
+        camera_fps = None
+
         def __init__(self) -> None:
             self.reports: list[tuple[float, bool]] = []
 
         def wants_frame(self, now: float) -> bool:
-            raise AssertionError("ListSource has no frame filter: the daemon must not install one")
+            raise AssertionError("ListSource skips no frames: it must never ask the filter")
+
+        def awake(self, now: float) -> bool:
+            return True
 
         def should_run(self, frame_bgr: np.ndarray, now: float) -> bool:
             return round(now * 30) % 2 == 0
@@ -263,8 +268,13 @@ def test_gate_filter_is_installed_on_sources_that_can_skip_decoding() -> None:
             return (frame for frame in super().__iter__() if self.want(frame.timestamp))
 
     class EveryThirdFrame:
+        camera_fps = None
+
         def wants_frame(self, now: float) -> bool:
             return round(now * 30) % 3 == 0
+
+        def awake(self, now: float) -> bool:
+            return True
 
         def should_run(self, frame_bgr: np.ndarray, now: float) -> bool:
             return True
