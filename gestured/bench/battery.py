@@ -69,7 +69,8 @@ class BatteryParts:
 
 
 def full_pass(packets: Sequence[np.ndarray], fps: float, parts: BatteryParts, stamp_ms: int,
-              with_reference: bool = True, cpu: Clock = time.process_time, wall: Clock = time.perf_counter,
+              with_reference: bool = True, realtime: bool = True, cpu: Clock = time.process_time,
+              wall: Clock = time.perf_counter,
               sleep: Callable[[float], Any] = time.sleep) -> tuple[float, list[Observation | None]]:
     """The bare call on every frame in real time: (its CPU seconds, the reference observations,
     all None without `with_reference`)."""
@@ -79,7 +80,7 @@ def full_pass(packets: Sequence[np.ndarray], fps: float, parts: BatteryParts, st
     origin = wall()
     for index, packet in enumerate(packets):
         delay = origin + index / fps - wall()
-        if delay > 0:
+        if realtime and delay > 0:
             sleep(delay)
         frame = cv2.imdecode(packet, cv2.IMREAD_COLOR)
         prepared = parts.bare.prepare(frame)
@@ -115,17 +116,28 @@ class _DaemonAccount:
 
 
 def daemon_pass(packets: list[np.ndarray], fps: float, parts: BatteryParts, result: BatteryResult,
-                reference: Sequence[Observation | None], cpu: Clock = time.process_time) -> None:
-    """Play the packets as a replayed MJPG camera into a fresh dry-run daemon; fill `result`."""
-    from gestured.capture.replay import replay_camera
+                reference: Sequence[Observation | None], realtime: bool = True,
+                cpu: Clock = time.process_time) -> None:
+    """Play the packets into a fresh dry-run daemon, in real time as a replayed MJPG camera,
+    else frame by frame (MjpegFrames: the fire latency is then media time); fill `result`."""
+    from gestured.capture.replay import MjpegFrames, replay_camera
 
-    source, replay = replay_camera(packets, fps)
+    source: Any = MjpegFrames(packets, fps)
+    replay: Any = None
+    if realtime:
+        source, replay = replay_camera(packets, fps)
+
+    def emitted_at(event: Any) -> float:
+        """Seconds since the clip began: wall time in real time, else the firing frame's media time."""
+        if replay is None:
+            return float(event.t)
+        return time.monotonic() - (replay.started_at or time.monotonic())
+
     gate = parts.make_gate()
     account = _DaemonAccount(gate, result, cpu)
 
     def on_event(event: Any) -> None:
-        emitted = time.monotonic() - (replay.started_at or time.monotonic())
-        latency = fire_latency_ms(event.gesture, emitted, reference, fps, parts.threshold)
+        latency = fire_latency_ms(event.gesture, emitted_at(event), reference, fps, parts.threshold)
         result.fires.append({"gesture": event.gesture, "t": round(event.t, 3), "latency_ms": latency})
 
     daemon = parts.make_daemon(source, on_event, account.after_frame, gate)
@@ -134,7 +146,7 @@ def daemon_pass(packets: list[np.ndarray], fps: float, parts: BatteryParts, resu
         daemon.run()
     finally:
         daemon.backend.close()
-    account.finish(replay.media_time + 1.0 / fps)
+    account.finish(len(packets) / fps)
     result.daemon_cpu = cpu() - started
 
 
@@ -169,17 +181,19 @@ def summarise_battery(results: Sequence[BatteryResult]) -> dict[str, Any]:
 
 
 def measure_battery(clips: Sequence[tuple[str, Path, bool]], parts: BatteryParts, scratch: Path,
-                    stamp_ms: int = 10_000_000) -> list[BatteryResult]:
-    """Both passes over each (name, video, has_hand) clip, written as MJPG into `scratch` first."""
+                    realtime: bool = True, stamp_ms: int = 10_000_000) -> list[BatteryResult]:
+    """Both passes over each (name, video, has_hand) clip, written as MJPG into `scratch` first;
+    in real time, or frame by frame as fast as they run."""
     from gestured.capture.replay import read_packets, write_mjpeg
 
     results = []
     for name, video, has_hand in clips:
         packets, fps = read_packets(*write_mjpeg(video, scratch / f"{name}.avi"))
         result = BatteryResult(name, has_hand, media_seconds=len(packets) / fps, frames=len(packets))
-        result.full_cpu, reference = full_pass(packets, fps, parts, stamp_ms, with_reference=has_hand)
+        result.full_cpu, reference = full_pass(packets, fps, parts, stamp_ms, with_reference=has_hand,
+                                               realtime=realtime)
         stamp_ms += int(result.media_seconds * 1000) + 1000
-        daemon_pass(packets, fps, parts, result, reference)
+        daemon_pass(packets, fps, parts, result, reference, realtime=realtime)
         results.append(result)
     return results
 

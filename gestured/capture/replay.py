@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from gestured.capture.frames import SourceError
+from gestured.capture.frames import Frame, SourceError
 
 DEFAULT_QUALITY = 85  # JPEG quality of the frames written; webcams' own MJPG is about this
 
@@ -172,6 +172,49 @@ class MjpegReplay:
     def release(self) -> None:
         self._open = False
         self._current = None
+
+
+class MjpegFrames:
+    """The same JPEG frames as a frame source without a capture thread or pacing: every
+    frame in turn, media-time stamped, decoded by the camera's own code (`Frame` over
+    `EncodedImage`) only as far as used; a frame the filter does not want is skipped
+    undecoded, and a requested frame rate keeps only frames at that spacing. For measuring
+    work per frame where a loaded machine would make a real-time replay drop frames."""
+
+    is_live = False
+
+    def __init__(self, packets: list[np.ndarray], fps: float, name: str = "mjpg frames") -> None:
+        self.packets, self.fps, self.name = packets, fps, name
+        self._want: Callable[[float], bool] = lambda _timestamp: True
+        self._rate: float | None = None
+        self._stopped = False
+
+    def __iter__(self) -> Iterator[Frame]:
+        from gestured.capture.encoded import EncodedImage
+
+        last = -math.inf
+        for index, packet in enumerate(self.packets):
+            timestamp = index / self.fps
+            spacing = 1.0 / self._rate if self._rate else 0.0
+            if self._stopped:
+                return
+            if timestamp - last < spacing * 0.95:
+                continue  # the camera was asked for fewer frames: this one never came
+            last = timestamp
+            if self._want(timestamp):
+                yield Frame(encoded=EncodedImage.from_capture(packet), timestamp=timestamp, index=index)
+
+    def set_frame_filter(self, want: Callable[[float], bool] | None) -> None:
+        self._want = want or (lambda _timestamp: True)
+
+    def request_frame_rate(self, fps: float | None) -> None:
+        self._rate = fps
+
+    def interrupt(self) -> None:
+        self._stopped = True
+
+    def close(self) -> None:
+        self._stopped = True
 
 
 def replay_camera(packets: list[np.ndarray], fps: float, **options: Any) -> tuple[Any, MjpegReplay]:

@@ -325,3 +325,17 @@ def test_without_a_model_loader_a_model_change_asks_for_a_restart(caplog: pytest
     assert daemon.classifier is shipped
     assert "model changed in the configuration: restart gestured to apply it" in caplog.text
     assert "camera changed in the configuration: restart gestured to apply it" in caplog.text
+
+
+def test_landmarker_rate_skips_frames_until_a_gesture_forms_and_the_hold_is_on_time() -> None:
+    from gestured.runtime.rate import LandmarkerRate
+
+    script = [Seen("none")] * 10 + [THUMBS_UP] * 40  # by call: ten runs of a hand doing nothing
+    daemon, events = make_daemon(script, frames=60, rate=LandmarkerRate(reduced_fps=10.0))
+    daemon.run()
+    timestamps = daemon.backend.timestamps  # type: ignore[attr-defined]
+    assert timestamps[:11] == [int(frame / 30 * 1000) for frame in range(0, 31, 3)]  # 10 runs a second
+    # The thumbs up shows on the run at frame 30: every frame from there, and it fires 0.25 s
+    # later (frame 37.5, so 38), as at the full rate.
+    assert timestamps[11:19] == [int(frame / 30 * 1000) for frame in range(31, 39)]
+    assert [event.frame for event in events] == [38]
