@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Callable, Iterator
@@ -189,3 +191,31 @@ def test_sigint_or_sigterm_during_start_up_exit_without_a_traceback(start: Calla
         time.sleep(0.1)
         assert code in (0, 130), "\n".join(daemon.lines)
         assert not any("Traceback" in line for line in daemon.lines), "\n".join(daemon.lines)
+
+
+@pytest.mark.parametrize("stdout", ["closed", "/dev/full"])
+def test_events_to_a_closed_or_full_stdout_are_one_warning(thumbs: Path, tmp_path: Path, stdout: str) -> None:
+    config = tmp_path / "gestures.yaml"
+    config.write_text("bindings:\n  thumbs_up: {key: play_pause, repeat: 0.3}\n")
+    config.chmod(0o600)
+    tmp_path.chmod(0o700)
+    command = [sys.executable, "-m", "gestured", "--dry-run", "--offline", "--max-frames", "30",
+               "--config", str(config), "--source", str(thumbs)]
+    with open(os.devnull if stdout == "closed" else stdout, "w") as target:
+        result = subprocess.run(command, stdout=target, stderr=subprocess.PIPE, text=True, timeout=120,
+                                preexec_fn=(lambda: os.close(1)) if stdout == "closed" else None)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("cannot print events") == 1
+
+
+def test_a_nul_in_model_is_a_config_error_at_run(tmp_path: Path) -> None:
+    config = tmp_path / "gestures.yaml"
+    config.write_text('model: "a\\0b"\n')
+    config.chmod(0o600)
+    tmp_path.chmod(0o700)
+    result = subprocess.run([sys.executable, "-m", "gestured", "--dry-run", "--config", str(config), "--source", "0"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"gestured: error: {config}:1: model: contains a NUL character (\\0): remove it")
