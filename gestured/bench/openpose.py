@@ -47,7 +47,7 @@ def measure_openpose(
     input_size: int = DEFAULT_INPUT_SIZE,
     stage: int = DEFAULT_STAGE,
     region: Any = "mediapipe",
-    region_options: dict[str, Any] | None = None,
+    landmarker_model: Path | None = None,
     prototype_frames: int = 3,
     fps: float = 15.0,
     clock: Callable[[], float] = time.perf_counter,
@@ -67,7 +67,7 @@ def measure_openpose(
     prototype_net = cv2.dnn.readNetFromCaffe(str(prototxt), str(weights))
     backend = OpenPoseBackend(
         mode="video", prototxt=prototxt, weights=weights, input_size=input_size,
-        stage=stage, region=region, region_options=region_options,
+        stage=stage, region=region, landmarker_model=landmarker_model,
     )
     try:
         prototype_forward(prototype_net, frames[0])

@@ -64,8 +64,8 @@ def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGestur
 
     source = VideoFileSource(path, fit=CAMERA_MODE)
     events: list[GestureEvent] = []
-    backend = create_backend(settings.backend, mode="video", offline=offline,
-                             **settings.backend_options(settings.backend))
+    backend = create_backend(settings.backend, mode="video", offline=offline, num_hands=settings.num_hands,
+                             mirrored=settings.mirrored, options=settings.backend_options(settings.backend))
     daemon = Daemon(
         open_source=lambda: source, backend=backend,
         classifier=CLASSIFIERS.classifier(settings.model, settings.backend),

@@ -215,8 +215,8 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         preview = PreviewWindow()
         stack.callback(preview.close)
     backend_name = args.backend or settings.backend
-    backend = create_backend(backend_name, mode="video", offline=args.offline,
-                             **settings.backend_options(backend_name))
+    backend = create_backend(backend_name, mode="video", offline=args.offline, num_hands=settings.num_hands,
+                             mirrored=settings.mirrored, options=settings.backend_options(backend_name))
     stack.callback(backend.close)
     reloader = stack.enter_context(contextlib.closing(open_reloader(config_path, settings)))
     return Daemon(

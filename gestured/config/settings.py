@@ -7,6 +7,7 @@ debouncer and action runner read only these classes.
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -115,6 +116,10 @@ class OpenPoseOptions:
     input_size: int = 160  # pixels of the square crop fed to the net, a multiple of 8
     stage: int = 3  # stop after this refinement stage, 1 (fastest) to 6 (the full net)
     region: str = "mediapipe"  # how the hand is found first: mediapipe, tracker, motion or full
+    # Model files (None: those `gestured models fetch openpose` installed); not in gestures.yaml.
+    prototxt: Path | None = None
+    weights: Path | None = None
+    landmarker_model: Path | None = None  # the region finder's MediaPipe model
 
 
 @dataclass(frozen=True)
@@ -140,11 +145,7 @@ class Settings:
     bindings: tuple[Binding, ...] = field(default_factory=tuple)
     apps: tuple[AppBindings, ...] = ()
 
-    def backend_options(self, backend: str | None = None) -> dict[str, object]:
-        """Keyword arguments for `create_backend(backend, ...)` beyond mode and offline."""
-        options: dict[str, object] = {"num_hands": self.num_hands, "mirrored": self.mirrored}
-        if (backend or self.backend) == "openpose":
-            options.update(
-                input_size=self.openpose.input_size, stage=self.openpose.stage, region=self.openpose.region
-            )
-        return options
+    def backend_options(self, backend: str | None = None) -> OpenPoseOptions | None:
+        """The typed options for `create_backend(backend, options=...)`: the `openpose:` section
+        for openpose, None (its defaults) for mediapipe."""
+        return self.openpose if (backend or self.backend) == "openpose" else None

@@ -46,6 +46,16 @@ class Hand:
             if shape != (NUM_KEYPOINTS, 2):
                 raise ValueError(f"Hand.{name} must have shape (21, 2), got {shape}")
 
+    def mirrored(self, width: float) -> Hand:
+        """This hand as an unmirrored camera would have seen it in a frame `width` pixels wide:
+        x -> width - x (normalised x -> 1 - x), and the left and right hand swapped."""
+        keypoints, normalized = self.keypoints.copy(), self.normalized.copy()
+        keypoints[:, 0] = width - keypoints[:, 0]
+        normalized[:, 0] = 1.0 - normalized[:, 0]
+        handedness: Handedness = {"left": "right", "right": "left"}.get(self.handedness, "unknown")  # type: ignore[assignment]
+        return Hand(keypoints=keypoints, normalized=normalized, handedness=handedness, score=self.score,
+                    confidence=self.confidence, depth=self.depth)
+
     @property
     def box(self) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1) pixel bounding box of the keypoints."""

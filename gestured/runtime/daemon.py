@@ -89,7 +89,8 @@ class Daemon:
         self.executor = executor
         self.settings = settings
         self.context = BindingContext(settings, open_focus, always_focus)
-        self.trajectory = TrajectoryTracker(self.context.motions(), settings.mirrored)
+        # The backend turns a mirrored camera's hands back, so trajectories always see an unmirrored frame.
+        self.trajectory = TrajectoryTracker(self.context.motions())
         built_in: tuple[ObservationStage, ...] = (FocusStage(self.refresh_focus), TrajectoryStage(self.trajectory))
         self.pipeline = Pipeline(backend=backend, classifier=classifier, bindings=self.context.apply(settings),
                                  gate=gate, rate=rate, stages=built_in + tuple(stages), dispatch=self._dispatch,
@@ -241,7 +242,6 @@ class Daemon:
             logger.warning("model changed in the configuration: restart gestured to apply it")
         self.settings = settings
         self._use_bindings(self.context.apply(settings))
-        self.trajectory.mirrored = settings.mirrored
         logger.debug("now using %d binding(s)", len(settings.bindings))
 
     def _use_bindings(self, bindings: Sequence[Binding]) -> None:

@@ -19,7 +19,7 @@ from gestured.config import (
     load_settings,
     read_config,
 )
-from gestured.config.settings import Binding, KeyAction, Settings, ShellAction, TypeAction
+from gestured.config.settings import Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction
 from gestured.errors import GesturedError
 
 
@@ -528,7 +528,6 @@ def test_openpose_options_reach_the_backend_only_for_openpose(tmp_path: Path) ->
           region: tracker
         """)
     settings = load_settings(path)
-    assert settings.backend_options() == {
-        "num_hands": 2, "mirrored": False, "input_size": 184, "stage": 1, "region": "tracker",
-    }
-    assert settings.backend_options("mediapipe") == {"num_hands": 2, "mirrored": False}
+    assert settings.backend_options() == OpenPoseOptions(input_size=184, stage=1, region="tracker")
+    assert (settings.num_hands, settings.mirrored) == (2, False)
+    assert settings.backend_options("mediapipe") is None  # MediaPipe's own defaults

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from gestured.recognition.backends import BackendError, create_backend
+from gestured.recognition.backends import BackendError, MediaPipeOptions, create_backend
 from gestured.recognition.backends.mediapipe import MediaPipeBackend
 
 
@@ -35,9 +35,48 @@ def test_image_mode_finds_the_right_palm(landmarker_model: Path, palm: np.ndarra
 
 
 def test_mirrored_frame_swaps_handedness_back(landmarker_model: Path, palm: np.ndarray) -> None:
-    with MediaPipeBackend(mode="image", model_path=landmarker_model, mirrored=True) as backend:
+    backend = create_backend("mediapipe", mode="image", mirrored=True, options=MediaPipeOptions(model_path=landmarker_model))
+    try:
         hands = backend.detect(cv2.flip(palm, 1))
+    finally:
+        backend.close()
     assert [hand.handedness for hand in hands] == ["right"]
+
+
+# HaGRID `one` photos (index finger up); turned a quarter each way they point sideways.
+POINTING_PHOTOS = ("03ce91cd-a4c0-4c24-b99e-333d0c49fa14.jpg", "0dc64e8d-02c3-448b-8fbc-7c123f2dc5ba.jpg",
+                   "1d75c68d-9e14-4a87-9a8e-9e308b20e1c8.jpg")
+# Counter-clockwise, the fingertip goes to the image's left edge: the user's own right (data/README.md).
+DIRECTIONS = {"point_up": None, "point_right": cv2.ROTATE_90_COUNTERCLOCKWISE, "point_left": cv2.ROTATE_90_CLOCKWISE}
+
+
+@pytest.mark.parametrize("direction", sorted(DIRECTIONS))
+def test_a_mirrored_camera_keeps_each_pointing_direction(
+    shared_data: Path, landmarker_model: Path, direction: str
+) -> None:
+    """A mirroring camera's picture of a pointing hand, turned back by `mirrored: true`, gives the
+    gesture and hand the unmirrored picture gives (once only the hand's side was swapped, so
+    point_left and point_right came out the wrong way round)."""
+    from gestured.recognition.classifier import load_classifier
+
+    classifier = load_classifier()
+    options = MediaPipeOptions(model_path=landmarker_model)
+    plain = create_backend("mediapipe", mode="image", options=options)
+    mirrored = create_backend("mediapipe", mode="image", mirrored=True, options=options)
+    try:
+        for name in POINTING_PHOTOS:
+            image = cv2.imread(str(shared_data / "extra" / "hagrid-train" / "one" / name))
+            assert image is not None
+            code = DIRECTIONS[direction]
+            image = image if code is None else cv2.rotate(image, code)
+            [seen], [turned_back] = plain.detect(image), mirrored.detect(cv2.flip(image, 1))
+            assert classifier.classify(seen).label == direction, name
+            assert classifier.classify(turned_back).label == direction, name
+            assert turned_back.handedness == seen.handedness != "unknown"
+            np.testing.assert_allclose(turned_back.normalized, seen.normalized, atol=0.03)
+    finally:
+        plain.close()
+        mirrored.close()
 
 
 def test_video_mode_tolerates_repeated_timestamps(landmarker_model: Path, palm: np.ndarray) -> None:
@@ -52,7 +91,7 @@ def test_no_hand_in_an_empty_frame(landmarker_model: Path) -> None:
 
 
 def test_registry_builds_it_and_rejects_unknown_names(landmarker_model: Path) -> None:
-    backend = create_backend("mediapipe", mode="image", model_path=landmarker_model)
+    backend = create_backend("mediapipe", mode="image", options=MediaPipeOptions(model_path=landmarker_model))
     backend.close()
     backend.close()
     with pytest.raises(BackendError, match="unknown backend 'mediapip': choose one of mediapipe, openpose"):

@@ -89,7 +89,7 @@ def test_mediapipe_finds_the_region(
     prototxt, weights = real_net
     openpose = OpenPoseBackend(
         prototxt=prototxt, weights=weights, stage=1, region="mediapipe",
-        region_options={"model_path": landmarker_model},
+        landmarker_model=landmarker_model,
     )
     with openpose:
         hands = [openpose.detect(frame, index * 60) for index, frame in enumerate(demo_frames)]

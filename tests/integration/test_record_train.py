@@ -14,7 +14,7 @@ from gestured.cli import main as gestured
 from gestured.commands.record import Recorder, capture
 from gestured.commands.train import BUILTIN_DATASET, builtin_dataset, with_mirrored
 from gestured.paths import shipped_models_dir
-from gestured.recognition.backends import create_backend
+from gestured.recognition.backends import MediaPipeOptions, create_backend
 from gestured.recognition.classifier import load_classifier
 from gestured.recognition.hand import Hand
 from gestured.training.dataset import Dataset, load_dataset, save_dataset
@@ -117,7 +117,7 @@ class InterruptedSource:
 def test_ctrl_c_keeps_what_was_captured(tmp_path: Path, shared_data: Path, landmarker_model: Path) -> None:
     source = InterruptedSource(link_folder(tmp_path / "frames", seed_frames(shared_data, "thumbs_up", 5)), 3)
     recorder = Recorder("thumbs_up", session="test")
-    backend = create_backend("mediapipe", mode="image", num_hands=2, model_path=landmarker_model)
+    backend = create_backend("mediapipe", mode="image", num_hands=2, options=MediaPipeOptions(model_path=landmarker_model))
     try:
         finished = capture(source, backend, recorder, still=True)  # type: ignore[arg-type]
     finally:

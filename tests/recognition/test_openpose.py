@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gestured.recognition.backends import BackendError, create_backend
+from gestured.config.settings import OpenPoseOptions
+from gestured.recognition.backends import BackendError, MediaPipeOptions, create_backend
 from gestured.recognition.backends.heatmaps import CropBox
 from gestured.recognition.backends.openpose import OpenPoseBackend, cut_square, require_caffe_importer, stage_output
 from gestured.recognition.backends.regions import Region
@@ -132,8 +133,12 @@ def test_num_hands_and_min_score_limit_the_hands(tiny_net: tuple[Path, Path]) ->
 
 def test_the_registry_builds_it(tiny_net: tuple[Path, Path]) -> None:
     prototxt, weights = tiny_net
-    openpose = create_backend("openpose", mode="image", num_hands=1, offline=True, prototxt=prototxt,
-                              weights=weights, region=FixedRegions(HAND_BOX), stage=1, unrelated_option=3)
+    openpose = create_backend("openpose", mode="image", num_hands=1, offline=True,
+                              options=OpenPoseOptions(prototxt=prototxt, weights=weights, region="full", stage=1))
+    with pytest.raises(BackendError, match="takes OpenPoseOptions, not MediaPipeOptions"):
+        create_backend("openpose", options=MediaPipeOptions())  # another backend's options are an error
+    with pytest.raises(TypeError, match="unrelated_option"):
+        OpenPoseOptions(prototxt=prototxt, unrelated_option=3)  # type: ignore[call-arg]
     try:
         assert isinstance(openpose, OpenPoseBackend) and openpose.name == "openpose"
         assert len(openpose.detect(blob_frame())) == 1
@@ -254,3 +259,32 @@ def test_shipped_classifier_on_the_prototypes_openpose_keypoints(shared_data: Pa
     predicted = np.where(probabilities[:, up] > probabilities[:, down], "thumbs_up", "thumbs_down")
     accuracy = float((predicted == labels).mean())
     assert accuracy >= OPENPOSE_THUMBS_ACCURACY_BAR, f"thumbs up/down accuracy {accuracy:.3f}"
+
+
+def test_mirrored_reaches_openpose_too(tiny_net: tuple[Path, Path]) -> None:
+    """`mirrored: true` with `backend: openpose` turns keypoints and hands back (it used to be
+    swallowed by the backend's catch-all keyword arguments)."""
+    prototxt, weights = tiny_net
+    options = OpenPoseOptions(prototxt=prototxt, weights=weights, region="full", stage=1)
+    frame = blob_frame()
+    width = frame.shape[1]
+    plain = create_backend("openpose", mode="image", offline=True, options=options)
+    mirrored = create_backend("openpose", mode="image", offline=True, mirrored=True, options=options)
+    try:
+        [seen], [turned] = plain.detect(frame), mirrored.detect(frame)
+    finally:
+        plain.close()
+        mirrored.close()
+    np.testing.assert_allclose(turned.keypoints[:, 0], width - seen.keypoints[:, 0], atol=1e-4)
+    np.testing.assert_allclose(turned.keypoints[:, 1], seen.keypoints[:, 1])
+    np.testing.assert_allclose(turned.normalized[:, 0], 1.0 - seen.normalized[:, 0], atol=1e-6)
+
+
+def test_a_mirrored_hand_swaps_sides_and_flips_x() -> None:
+    keypoints = np.column_stack([np.arange(21) * 3.0, np.arange(21) * 2.0])
+    hand = Hand.from_pixels(keypoints, (100, 80), handedness="right")
+    turned = hand.mirrored(100)
+    assert turned.handedness == "left" and turned.mirrored(100).handedness == "right"
+    np.testing.assert_allclose(turned.keypoints[:, 0], 100 - keypoints[:, 0])
+    np.testing.assert_allclose(turned.normalized[:, 0], 1.0 - hand.normalized[:, 0])
+    assert Hand.from_pixels(keypoints, (100, 80)).mirrored(100).handedness == "unknown"

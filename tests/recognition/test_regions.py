@@ -116,4 +116,4 @@ def test_landmarker_regions_are_the_backends_hand_boxes() -> None:
 def test_full_frame_and_registry() -> None:
     assert FullFrameRegions().find(FRAME)[0].box == (0.0, 0.0, 319.0, 239.0)
     assert set(REGION_FINDERS) == {"mediapipe", "tracker", "motion", "full"}
-    assert isinstance(REGION_FINDERS["motion"](mode="video", num_hands=1), MotionRegions)
+    assert isinstance(REGION_FINDERS["motion"]("video", 1, False, None), MotionRegions)

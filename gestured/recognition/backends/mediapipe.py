@@ -66,19 +66,20 @@ def bgr_to_rgb(frame_bgr: np.ndarray) -> np.ndarray:
     return rgb
 
 
-def _person_handedness(label: str, mirrored: bool) -> Handedness:
+def _person_handedness(label: str) -> Handedness:
     """The person's own hand from MediaPipe's label.
 
     The Tasks HandLandmarker (0.10.15 and later) labels an unmirrored frame with the
     person's own hand (`right-frontal.jpg`, a right palm, comes back "Right"); the old
-    `mp.solutions` API assumed a mirrored selfie instead. A mirrored frame swaps sides.
+    `mp.solutions` API assumed a mirrored selfie instead. A mirrored camera is turned back
+    by gestured.recognition.backends.MirroredBackend, for every backend.
     """
     label = label.lower()
-    if label not in ("left", "right"):
-        return "unknown"
-    if not mirrored:
-        return label  # type: ignore[return-value]
-    return "left" if label == "right" else "right"
+    if label == "left":
+        return "left"
+    if label == "right":
+        return "right"
+    return "unknown"
 
 
 class MediaPipeBackend:
@@ -92,11 +93,9 @@ class MediaPipeBackend:
         num_hands: int = 1,
         model_path: str | Path | None = None,
         offline: bool = False,
-        mirrored: bool = False,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
-        **_ignored: Any,
     ) -> None:
         try:
             import mediapipe as mp
@@ -111,7 +110,6 @@ class MediaPipeBackend:
             model_path = ensure_model(MODEL_NAME, offline=offline)
         self._mp = mp
         self.mode = mode
-        self.mirrored = mirrored
         running_mode = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
         options = vision.HandLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
@@ -163,7 +161,7 @@ class MediaPipeBackend:
                     keypoints=points[:, :2] * np.array([width, height], dtype=np.float32),
                     normalized=points[:, :2].copy(),
                     depth=points[:, 2].copy(),
-                    handedness=_person_handedness(category.category_name, self.mirrored),
+                    handedness=_person_handedness(category.category_name),
                     score=float(category.score),
                 )
             )

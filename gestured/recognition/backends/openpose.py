@@ -156,8 +156,7 @@ class OpenPoseBackend:
         margin: float = 0.3,
         keypoint_floor: float = 0.1,
         min_score: float = 0.0,
-        region_options: dict[str, Any] | None = None,
-        **_ignored: Any,
+        landmarker_model: str | Path | None = None,
     ) -> None:
         """Load the net and the region finder; raises BackendError (one line) when they can't."""
         import cv2
@@ -177,16 +176,17 @@ class OpenPoseBackend:
         self._probe(cv2, input_size, weights_path)
         self.mode, self.num_hands, self.input_size, self.stage = mode, num_hands, input_size, int(stage)
         self.margin, self.keypoint_floor, self.min_score = margin, keypoint_floor, min_score
-        self._regions: RegionFinder | None = self._region_finder(region, offline, region_options or {})
+        self._regions: RegionFinder | None = self._region_finder(region, offline, landmarker_model)
 
-    def _region_finder(self, region: str | RegionFinder, offline: bool, options: dict[str, Any]) -> RegionFinder:
+    def _region_finder(self, region: str | RegionFinder, offline: bool,
+                       landmarker_model: str | Path | None) -> RegionFinder:
         if not isinstance(region, str):
             return region
         factory = REGION_FINDERS.get(region)
         if factory is None:
             known = ", ".join(sorted(REGION_FINDERS))
             raise BackendError(f"unknown openpose region {region!r}: choose one of {known}")
-        return factory(mode=self.mode, num_hands=self.num_hands, offline=offline, **options)
+        return factory(self.mode, self.num_hands, offline, landmarker_model)
 
     def heatmaps(self, square_bgr: np.ndarray) -> np.ndarray:
         """(22, H, W) heatmaps of one input_size x input_size BGR crop, up to the chosen stage."""

@@ -17,10 +17,12 @@ each and runs its net there only. `REGION_FINDERS` maps the word a user writes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from gestured.recognition.backends import Mode
 from gestured.recognition.hand import Hand, Handedness
 
 Box = tuple[float, float, float, float]
@@ -153,29 +155,27 @@ class FullFrameRegions:
         pass
 
 
-def _mediapipe(mode: str = "video", num_hands: int = 1, offline: bool = False, **options: Any) -> RegionFinder:
-    """options: the MediaPipe backend's `model_path` and `mirrored`; others are ignored."""
+def _mediapipe(mode: Mode, num_hands: int, offline: bool, model_path: str | Path | None) -> RegionFinder:
+    """MediaPipe's hands as regions; `model_path` None: the verified download."""
     from gestured.recognition.backends.mediapipe import MediaPipeBackend
 
-    landmarker_options = {key: options[key] for key in ("model_path", "mirrored") if key in options}
-    landmarker = MediaPipeBackend(mode=mode, num_hands=num_hands, offline=offline, **landmarker_options)  # type: ignore[arg-type]
-    return LandmarkerRegions(landmarker)
+    return LandmarkerRegions(MediaPipeBackend(mode=mode, num_hands=num_hands, offline=offline, model_path=model_path))
 
 
-def _tracker(**options: Any) -> RegionFinder:
-    tracking = {key: options.pop(key) for key in ("refresh_every", "min_score") if key in options}
-    return TrackingRegions(_mediapipe(**options), **tracking)
+def _tracker(mode: Mode, num_hands: int, offline: bool, model_path: str | Path | None) -> RegionFinder:
+    return TrackingRegions(_mediapipe(mode, num_hands, offline, model_path))
 
 
-def _motion(**_options: Any) -> RegionFinder:
+def _motion(mode: Mode, num_hands: int, offline: bool, model_path: str | Path | None) -> RegionFinder:
     return MotionRegions()
 
 
-def _full(**_options: Any) -> RegionFinder:
+def _full(mode: Mode, num_hands: int, offline: bool, model_path: str | Path | None) -> RegionFinder:
     return FullFrameRegions()
 
 
-REGION_FINDERS: dict[str, Callable[..., RegionFinder]] = {
+# name -> factory(mode, num_hands, offline, landmarker model path).
+REGION_FINDERS: dict[str, Callable[[Mode, int, bool, str | Path | None], RegionFinder]] = {
     "mediapipe": _mediapipe,
     "tracker": _tracker,
     "motion": _motion,
