@@ -11,8 +11,9 @@ Inputs, all from ../shared/data and the default recipe:
   training set (`recipe.final_samples`: all nine labels, already mirrored and balanced)
   with OpenPose's errors applied (`openpose_errors.apply`); a sample the errors leave
   collapsed or mostly missing becomes `none`. (All 2,500 a label drowned the real
-  OpenPose rows: held-out balanced accuracy 0.77 instead of 0.81 in a single-MLP trial.)
-Features are gestured.recognition.openpose_features' (missing points tolerated, 21 flags); five MLPs
+  OpenPose rows: held-out balanced accuracy 0.77 with them and the rows counted 8 times,
+  0.81 with 750 and 16, in two builds.)
+Features are gestured.recognition.openpose_features' (missing points tolerated, 21 flags); MLPs
 averaged into one (gestured.training.ensemble), as for the default model (three members,
 at most 100 epochs: a build takes about ten minutes on these two shared cores).
 """
