@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from gestured.errors import GesturedError
 from gestured.recognition import openpose_features
 from gestured.recognition.classifier import GestureClassifier
 from gestured.recognition.stills import pick_hand
@@ -75,7 +76,9 @@ def measure_training_errors(
 ) -> openpose_errors.ErrorModel:
     """The error model from the training side of the split only (frames with both hands)."""
     chosen = (seed_rows.split == "train") & np.isfinite(mediapipe).all(axis=(1, 2))
-    assert seed_rows.rows.background is not None  # the seed CSV has the background column
+    if seed_rows.rows.background is None:
+        raise GesturedError("seed-thumbs/openpose_keypoints.csv has no background columns 42, 43: "
+                            "the OpenPose recipe needs the prototype's file as shipped")
     return openpose_errors.measure(
         seed_rows.rows.keypoints[chosen], seed_rows.rows.background[chosen], mediapipe[chosen],
     )
