@@ -51,7 +51,7 @@ from gestured.capture.motion import MotionGate
 from gestured.capture.sources import VideoFileSource
 from gestured.config.settings import Binding
 from gestured.recognition.backends import KeypointBackend
-from gestured.runtime.pipeline import Classifier, FrameResult, Pipeline, Verdict
+from gestured.runtime.pipeline import Classifier, FrameResult, Listener, Pipeline, Verdict
 
 FRAME_SIZE = (640, 480)
 STAGES = ("decode", "grab", "motion", "keypoints", "features", "classify", "debounce_bindings",
@@ -91,6 +91,7 @@ class Parts:
     bindings: Sequence[Binding]
     make_gate: Callable[[], MotionGate] | None = MotionGate
     bare: BareCall | None = None
+    listeners: Sequence[Listener] = ()  # subscribed to each clip's pipeline (`bench --page`)
 
 
 @dataclass
@@ -210,8 +211,11 @@ class ClipRunner:
                 return  # the scheduler decided without looking at the frame
             result.samples[STAGE_NAMES[name]].append(seconds * 1000)
 
-        return Pipeline(backend=self.parts.backend, classifier=self.parts.classifier, bindings=self.parts.bindings,
-                        gate=gate, timer=timer, timer_clock=self._wall)
+        pipeline = Pipeline(backend=self.parts.backend, classifier=self.parts.classifier,
+                            bindings=self.parts.bindings, gate=gate, timer=timer, timer_clock=self._wall)
+        for listener in self.parts.listeners:
+            pipeline.subscribe(listener)
+        return pipeline
 
     def _open(self, path: Path, state: _Playback | None = None) -> VideoFileSource:
         timer = None if state is None else (lambda name, seconds: self._source_stage(state, name, seconds))

@@ -9,6 +9,7 @@ mp4v, 640x480, 30 fps). The measurement itself is `gestured.bench.core`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -47,6 +48,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="PATH", help="classifier (default: the shipped model)")
     parser.add_argument("--no-gate", action="store_true",
                         help="run the backend on every frame (no idle motion gate), for comparison")
+    parser.add_argument("--page", action="store_true",
+                        help="measure with the web page open (gestured ui): its feed on the pipeline, "
+                             "a client reading the live view the whole time")
     parser.add_argument("--full-rate", action="store_true",
                         help="the daemon runs the landmarker on every frame while awake (no reduced rate "
                              "while no gesture forms), for comparison")
@@ -58,6 +62,12 @@ def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="gestured-bench-") as scratch:
         clips = _clips(args, Path(scratch), notes)
         parts = build_parts(args.backend, args.model, notes, gate=not args.no_gate)
+        page = contextlib.ExitStack()
+        if args.page:
+            from gestured.bench.page import watched_page
+
+            parts.listeners = [page.enter_context(watched_page(parts.classifier, Path(scratch))).feed.listen]
+            notes.append("--page: the web page's feed on the pipeline, its MJPEG view and stream read throughout")
         runner = ClipRunner(parts, realtime=args.realtime, min_seconds=args.seconds)
         results = []
         try:
@@ -73,6 +83,7 @@ def main(args: argparse.Namespace) -> int:
             if args.backend == "openpose":
                 report.update(_openpose(clips, notes))
         finally:
+            page.close()
             parts.backend.close()
             if parts.bare is not None:
                 parts.bare.close()

@@ -104,10 +104,11 @@ def _start_and_run(args: argparse.Namespace, startup: Any) -> int:
         if getattr(args, "page", False) or settings.ui.enabled:
             from gestured.ui.app import open_page
 
-            # The page answers while the backend still loads: the start-up classifier until then.
-            page = open_page(args, settings, watched, lambda: classifier if daemon is None else daemon.classifier,
-                             stack)
-        daemon = build_daemon(args, settings, classifier, watched, stack, preview=page)
+            # The page answers while the backend still loads (from the start-up classifier).
+            page = open_page(args, settings, watched, lambda: daemon, classifier, stack)
+        daemon = build_daemon(args, settings, classifier, watched, stack)
+        if page is not None:
+            stack.callback(daemon.pipeline.subscribe(page.feed.listen))
         if startup is not None:
             startup.hand_over(daemon)
         return daemon.run()
@@ -179,10 +180,8 @@ def load_configuration(config_path: Path, backend: str | None = None) -> tuple[S
 
 
 def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, config_path: Path,
-                 stack: contextlib.ExitStack, preview: Any = None) -> Any:
+                 stack: contextlib.ExitStack) -> Any:
     """Wire source, backend, executor, reloader, preview and clock into a Daemon.
-
-    preview: what sees every frame (the page); default: the --show window when asked.
 
     Everything opened is registered on `stack`, so a failure part way releases it.
     """
@@ -209,7 +208,8 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
     stack.callback(first_source.close)
     if first_source.is_live or not args.dry_run:
         stack.enter_context(InstanceLock())
-    if preview is None and args.show:
+    preview = None
+    if args.show:
         from gestured.output.preview import PreviewWindow
 
         preview = PreviewWindow()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence, TypeVar
 
 import numpy as np
@@ -97,7 +97,8 @@ class FrameResult:
     verdict: whether the backend ran on it (see Verdict; only RUN has hands). observations:
     one per hand, after the observation stages, each with the classifier's probabilities.
     events: what `dispatch` made of the fires. bindings: the debouncer's per-binding
-    state, filled only while a listener is subscribed.
+    state, filled only while a listener is subscribed. frame: the frame itself (not
+    decoded here: a listener that shows it decodes it, on its own thread), None on SKIP.
     """
 
     index: int
@@ -108,6 +109,7 @@ class FrameResult:
     fires: tuple[Fire, ...]
     events: tuple[GestureEvent, ...] = ()
     bindings: tuple[BindingStatus, ...] = ()
+    frame: Frame | None = field(default=None, compare=False, repr=False)
 
 
 Listener = Callable[[FrameResult], None]
@@ -200,7 +202,8 @@ class Pipeline:
         if fires and self._dispatch is not None:
             dispatch = self._dispatch
             events = self._stage("dispatch", lambda: tuple(dispatch(fire, frame) for fire in fires))
-        result = FrameResult(frame.index, frame.timestamp, verdict, hands, tuple(observations), fires, events)
+        result = FrameResult(frame.index, frame.timestamp, verdict, hands, tuple(observations), fires, events,
+                             frame=frame)
         if self._listeners:
             self._publish(result)
         return result

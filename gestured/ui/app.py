@@ -1,8 +1,7 @@
 """Start and stop the page beside a running daemon: bind the address, build the Page,
 serve it with uvicorn on a thread, print the address with its token.
 
-The daemon's frame loop hands each frame to `PagePreview.show` (the daemon's preview
-hook), which only stores references in the LiveFeed.
+The page's LiveFeed listens to the daemon's Pipeline; per frame it only stores references.
 """
 
 from __future__ import annotations
@@ -24,20 +23,6 @@ DEFAULT_LISTEN = "127.0.0.1"
 STOP_TIMEOUT = 5.0
 
 
-class PagePreview:
-    """The daemon's Preview hook feeding the page; never closes the loop."""
-
-    def __init__(self, feed: LiveFeed) -> None:
-        self.feed = feed
-
-    def show(self, frame: Any, hands: Sequence[Any], observations: Sequence[Any], events: Sequence[Any]) -> bool:
-        self.feed.publish(frame.image, frame.timestamp, frame.index, hands, observations, events)
-        return True
-
-    def close(self) -> None:
-        pass
-
-
 def bind(listen: str, port: int) -> socket.socket:
     """A listening TCP socket on listen:port (port 0: any free port).
 
@@ -55,14 +40,14 @@ class PageServer:
     """The page served on its own thread; `close()` stops it."""
 
     def __init__(self, *, config_path: Path, classifier: Callable[[], Any], open_backend: Callable[[bool], Any],
-                 listen: str = DEFAULT_LISTEN, port: int = 0) -> None:
+                 bindings: Callable[[], Sequence[Any]] = tuple, listen: str = DEFAULT_LISTEN, port: int = 0) -> None:
         if is_wildcard(listen):
             raise GesturedError(f"--listen {listen}: give the address of one interface (the page checks "
                                 "the Host header against it)")
         if not is_loopback(listen):
             logger.warning("serving the page on %s: anyone who can reach this address and learns the token "
                            "can make this computer run commands", listen)
-        self.feed = LiveFeed(classifier)
+        self.feed = LiveFeed(classifier, bindings)
         self._socket = bind(listen, port)
         self.port = int(self._socket.getsockname()[1])
         host = "127.0.0.1" if listen in ("127.0.0.1", "localhost") else listen
@@ -112,10 +97,11 @@ class PageServer:
         self._socket.close()
 
 
-def open_page(args: Any, settings: Any, config_path: Path, classifier: Callable[[], Any],
-              stack: Any) -> PagePreview:
-    """Serve the page for a daemon about to start: returns the preview hook to give it.
+def open_page(args: Any, settings: Any, config_path: Path, daemon: Callable[[], Any], classifier: Any,
+              stack: Any) -> PageServer:
+    """Serve the page for a daemon about to start; subscribe `server.feed.listen` to its pipeline.
 
+    daemon: returns the Daemon once it is built (None before: `classifier` answers then).
     args: `gestured ui`'s (listen, port, open) or `gestured run`'s (then `ui:` of the
     settings gives the port). The server is closed by `stack`. Raises GesturedError.
     """
@@ -131,7 +117,16 @@ def open_page(args: Any, settings: Any, config_path: Path, classifier: Callable[
                               num_hands=2 if still else 1, offline=offline)
 
     port = getattr(args, "port", None)
-    server = PageServer(config_path=config_path, classifier=classifier, open_backend=open_backend,
+    def current_classifier() -> Any:
+        running = daemon()
+        return classifier if running is None else running.classifier
+
+    def current_bindings() -> Sequence[Any]:
+        running = daemon()
+        return () if running is None else running.debouncer.bindings
+
+    server = PageServer(config_path=config_path, classifier=current_classifier, open_backend=open_backend,
+                        bindings=current_bindings,
                         listen=getattr(args, "listen", None) or DEFAULT_LISTEN,
                         port=settings.ui.port if port is None else port)
     stack.callback(server.close)
@@ -141,4 +136,4 @@ def open_page(args: Any, settings: Any, config_path: Path, classifier: Callable[
         import webbrowser
 
         webbrowser.open(server.url)
-    return PagePreview(server.feed)
+    return server

@@ -1,9 +1,10 @@
 """What the page shows live, handed over from the frame loop to the web server.
 
-The frame loop calls `publish` once per frame: it only stores references and appends
-fired events, so the daemon's per-frame cost does not grow with the page. Everything
-a client asks for (the JPEG with the skeleton drawn, per-class probabilities) is made
-on the server's threads, on demand, and only while a client is connected.
+`listen` is a Pipeline listener: once per frame it only stores references (the frame is
+not even decoded) and appends fired events, so the daemon's per-frame cost does not
+grow with the page. Everything a client asks for (the JPEG with the skeleton drawn,
+the holds) is made on the server's threads, on demand, and only while a client is
+connected.
 """
 
 from __future__ import annotations
@@ -24,15 +25,20 @@ FramePeek = Callable[[np.ndarray, float, Sequence[Any]], None]
 
 @dataclass(frozen=True)
 class Published:
-    """One frame as the loop left it (references, not copies)."""
+    """One frame as the loop left it (references, not copies). frame: a Frame (decoded on
+    demand) or a BGR image; bindings: the debouncer's BindingStatus per binding."""
 
     sequence: int
-    image: np.ndarray
+    frame: Any
     timestamp: float
     index: int
     hands: Sequence[Any]
     observations: Sequence[Any]
-    holds: Sequence[dict[str, Any]] = ()
+    bindings: Sequence[Any] = ()
+
+    @property
+    def image(self) -> np.ndarray:
+        return self.frame if isinstance(self.frame, np.ndarray) else self.frame.image
 
 
 @dataclass
@@ -46,12 +52,14 @@ class _Taps:
 class LiveFeed:
     """The last frame, its hands and observations, and the recent events.
 
-    classifier: returns the classifier in use (for the per-class bars); clock: wall time
-    for the event log.
+    classifier: returns the classifier in use (its labels name the bars); bindings: the
+    bindings in use (their hold times); clock: wall time for the event log.
     """
 
-    def __init__(self, classifier: Callable[[], Any], clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, classifier: Callable[[], Any], bindings: Callable[[], Sequence[Any]] = tuple,
+                 clock: Callable[[], float] = time.time) -> None:
         self._classifier = classifier
+        self._bindings = bindings
         self._clock = clock
         self._lock = threading.Lock()
         self._latest: Published | None = None
@@ -62,18 +70,23 @@ class LiveFeed:
         self._clients = 0
 
     # --- the frame loop's side ---------------------------------------------------
-    def publish(self, image: np.ndarray, timestamp: float, index: int, hands: Sequence[Any],
-                observations: Sequence[Any], events: Sequence[Any],
-                holds: Sequence[dict[str, Any]] = ()) -> None:
-        """Keep this frame as the latest; record fired events. Cheap: no copies, no encoding."""
+    def listen(self, result: Any) -> None:
+        """The Pipeline listener: publish one FrameResult (frames the gate skipped have no picture)."""
+        if result.frame is not None:
+            self.publish(result.frame, result.timestamp, result.index, result.hands, result.observations,
+                         result.events, result.bindings)
+
+    def publish(self, frame: Any, timestamp: float, index: int, hands: Sequence[Any],
+                observations: Sequence[Any], events: Sequence[Any], bindings: Sequence[Any] = ()) -> None:
+        """Keep this frame as the latest; record fired events. Cheap: no copies, no decoding."""
         with self._lock:
             self._sequence += 1
-            self._latest = Published(self._sequence, image, timestamp, index, hands, observations, holds)
+            self._latest = Published(self._sequence, frame, timestamp, index, hands, observations, bindings)
             for event in events:
                 self._events.append({"id": next(self._event_ids), "wall": self._clock(), **asdict(event)})
             taps = list(self._taps.callbacks.values())
         for tap in taps:
-            tap(image, timestamp, hands)
+            tap(self._latest.image, timestamp, hands)
 
     # --- the server's side -------------------------------------------------------
     def tap(self, callback: FramePeek) -> Callable[[], None]:
@@ -107,7 +120,7 @@ class LiveFeed:
 
     def state(self) -> dict[str, Any]:
         """The latest frame's hands for the page: per hand its gesture, confidence and
-        the probability of every label, plus the debouncer's holds."""
+        the probability of every label, plus the bindings being held."""
         latest = self.latest()
         if latest is None:
             return {"frame": None, "hands": [], "holds": [], "labels": list(self._labels())}
@@ -115,7 +128,7 @@ class LiveFeed:
         hands = [_hand_view(classifier, hand, observation)
                  for hand, observation in zip(latest.hands, latest.observations)]
         return {"frame": latest.index, "t": round(latest.timestamp, 3), "hands": hands,
-                "holds": list(latest.holds), "labels": list(classifier.labels)}
+                "holds": holds_view(latest.bindings, self._bindings()), "labels": list(classifier.labels)}
 
     def jpeg(self, published: Published) -> bytes:
         """The frame with the skeleton, labels and recent fires drawn on, as JPEG bytes."""
@@ -147,10 +160,19 @@ class _Client:
 
 
 def _hand_view(classifier: Any, hand: Any, observation: Any) -> dict[str, Any]:
-    probabilities = classifier.hand_probabilities(hand)
+    probabilities = observation.probabilities  # the pipeline's, for every label
     return {
         "hand": observation.hand,
         "gesture": observation.gesture,
         "confidence": round(float(observation.confidence), 3),
-        "probabilities": {label: round(float(value), 3) for label, value in zip(classifier.labels, probabilities)},
+        "probabilities": {label: round(float(value), 3) for label, value in probabilities.items()},
     }
+
+
+def holds_view(statuses: Sequence[Any], bindings: Sequence[Any]) -> list[dict[str, Any]]:
+    """The bindings being held, as the page shows them: gesture, hand, held / hold seconds,
+    fired (during this hold). statuses: the debouncer's BindingStatus per binding."""
+    holds = {(binding.gesture, binding.hand): binding.hold for binding in bindings}
+    return [{"gesture": status.gesture, "hand": status.hand, "held": round(status.held, 2),
+             "hold": holds.get((status.gesture, status.hand), 0.0), "fired": status.fired}
+            for status in statuses if status.holding]

@@ -19,11 +19,17 @@ READS = ["/", "/static/app.js", "/static/style.css", "/api/state", "/api/frame.j
 
 
 def publish(page, hands=(), index=0, timestamp=0.0):
-    from gestured.runtime.debounce import Observation
+    """One frame through a real Pipeline (the shipped classifier) with the page's feed subscribed."""
+    from gestured.capture.frames import Frame
+    from gestured.runtime.pipeline import Pipeline
+    from tests.fakes import ScriptedBackend
 
-    image = np.full((480, 640, 3), 90, dtype=np.uint8)
-    observations = [Observation("thumbs_up", 0.9, hand.handedness) for hand in hands]
-    page.feed.publish(image, timestamp, index, list(hands), observations, [])
+    classifier = page.feed._classifier()
+    pipeline = Pipeline(backend=ScriptedBackend([]), classifier=classifier, bindings=())
+    pipeline.backend.detect = lambda image, stamp: list(hands)
+    unsubscribe = pipeline.subscribe(page.feed.listen)
+    pipeline.process(Frame(np.full((480, 640, 3), 90, dtype=np.uint8), timestamp, index))
+    unsubscribe()
 
 
 # ---- refusals ------------------------------------------------------------------
@@ -101,9 +107,21 @@ def test_state_lists_bindings_labels_and_the_latest_hands(client, page):
     assert [binding["gesture"] for binding in state["bindings"]["bindings"]][:2] == ["thumbs_up", "thumbs_down"]
     assert "thumbs_up" in state["live"]["labels"]
     hand = state["live"]["hands"][0]
-    assert state["live"]["frame"] == 7 and hand["gesture"] == "thumbs_up"
+    assert state["live"]["frame"] == 7
     assert set(hand["probabilities"]) == set(state["live"]["labels"])
+    assert hand["gesture"] == max(hand["probabilities"], key=hand["probabilities"].get)
     assert abs(sum(hand["probabilities"].values()) - 1) < 0.01
+
+
+def test_holds_show_the_bindings_being_held_with_their_hold_time():
+    from gestured.config.settings import Binding, KeyAction
+    from gestured.runtime.debounce import BindingStatus
+    from gestured.ui.feed import holds_view
+
+    binding = Binding("fist", KeyAction(("a",)), hold=0.25, threshold=0.7, release=0.3)
+    statuses = [BindingStatus("fist", "any", True, 0.1834, False), BindingStatus("ok", "any", False, 0.0, False)]
+    assert holds_view(statuses, [binding]) == [{"gesture": "fist", "hand": "any", "held": 0.18, "hold": 0.25,
+                                                "fired": False}]
 
 
 def test_frame_jpg_is_unavailable_before_the_first_frame_then_a_jpeg(client, page):
