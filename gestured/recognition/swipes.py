@@ -17,6 +17,7 @@ import numpy as np
 
 from gestured.recognition.handshape import Pose
 
+STILL_SPEED = 1.5  # hand sizes per second: slower than this, the hand rests
 MIN_STRAIGHTNESS = 0.8  # straight-line distance / path length
 AXIS_RATIO = 2.0  # the main axis must carry this many times the other (about 27 degrees)
 MIN_POSE_SHARE = 0.75  # share of the movement's frames with the hand open or pointing
@@ -59,7 +60,7 @@ def measure(samples: Sequence[Sample]) -> Movement:
     straight = float(np.linalg.norm(travel))
     path = float(np.linalg.norm(np.diff(palms, axis=0), axis=1).sum())
     posed = sum(sample.pose in SWIPE_POSES for sample in samples) / len(samples)
-    duration = samples[-1].time - samples[0].time
+    duration = _moving_time(samples, palms, sizes)
     shape_ok = (
         path > 0
         and len(samples) >= MIN_SAMPLES
@@ -69,6 +70,18 @@ def measure(samples: Sequence[Sample]) -> Movement:
         and sizes.max() <= MAX_SIZE_CHANGE * max(float(sizes.min()), 1e-6)
     )
     return Movement(_direction(travel), straight / size, duration, shape_ok)
+
+
+def _moving_time(samples: Sequence[Sample], palms: np.ndarray, sizes: np.ndarray) -> float:
+    """Seconds from the start of the first step faster than rest to the end of the last:
+    the rest frames that bracket a movement don't count, whatever the frame rate."""
+    times = np.array([sample.time for sample in samples])
+    spans = np.maximum(np.diff(times), 1e-3)
+    speeds = np.linalg.norm(np.diff(palms, axis=0), axis=1) / spans / np.maximum(sizes[1:], 1e-6)
+    moving = np.flatnonzero(speeds >= STILL_SPEED)
+    if moving.size == 0:
+        return 0.0
+    return float(times[moving[-1] + 1] - times[moving[0]])
 
 
 def _direction(travel: np.ndarray) -> Direction | None:

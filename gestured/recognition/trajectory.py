@@ -25,16 +25,15 @@ import numpy as np
 from gestured.recognition.hand import Hand
 from gestured.recognition.circles import circle_direction, path_turn
 from gestured.recognition.handshape import fingertip, hand_pose, hand_size, palm_center
-from gestured.recognition.swipes import Sample, measure, swipe_gesture
+from gestured.recognition.swipes import STILL_SPEED, Sample, measure, swipe_gesture
 from gestured.config.settings import CIRCLE_GESTURES, SWIPE_GESTURES, Motion
 
-STILL_SPEED = 1.5  # hand sizes per second: slower than this, the hand rests
 REST_TIME = 0.1  # seconds of rest before a movement can be a swipe
 TURN_COSINE = 0.5  # a step more than 60 degrees off the movement's heading ends it
 COOLDOWN = 1.0  # seconds after a dynamic gesture before the next one
 MIN_HAND_FRACTION = 0.05  # hand size / frame height: smaller hands (far away) are ignored
 MATCH_DISTANCE = 3.0  # hand sizes: the nearest track within this continues with the hand
-LOST_GRACE = 0.15  # seconds a track survives unseen: a fast hand blurs out for a frame or two
+LOST_GRACE = 0.25  # seconds a track survives unseen: a fast hand blurs out for a frame or two
 MISSING_SPEED = 20.0  # hand sizes per second a hand may have travelled while unseen
 MIN_CIRCLE_SAMPLES = 6
 HISTORY = 3.0  # seconds of samples kept per track

@@ -105,7 +105,7 @@ def test_a_hand_leaving_the_frame_mid_swipe_does_not_fire() -> None:
 
 def test_a_hand_leaving_after_a_full_swipe_fires() -> None:
     tracker, clock = TrajectoryTracker(all_bound()), FakeClock()
-    path = still((150, 240), 0.3) + move((150, 240), (520, 240), 0.3) + [None] * 5
+    path = still((150, 240), 0.3) + move((150, 240), (520, 240), 0.3) + [None] * 10  # gone past LOST_GRACE
     assert [gesture for gesture, _ in play(tracker, clock, path)] == ["swipe_left"]
 
 
