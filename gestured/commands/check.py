@@ -109,22 +109,27 @@ def summarize(settings: Settings) -> list[str]:
     ]
     width = max((len(binding.gesture) for binding in settings.bindings), default=0)
     for binding in settings.bindings:
-        extras = binding_overrides(binding, settings)
-        suffix = f"  ({', '.join(extras)})" if extras else ""
-        lines.append(f"    {binding.gesture:<{width}} -> {describe_action(binding.action)}{suffix}")
+        lines.append(_binding_line(binding, settings, width))
     for app in settings.apps:
         kind = "class_regex" if app.regex else "class"
         lines.append(f"  in apps whose {kind} matches {app.pattern!r}:")
         width = max((len(binding.gesture) for binding in app.bindings), default=0)
-        lines += [f"    {binding.gesture:<{width}} -> {describe_action(binding.action)}" for binding in app.bindings]
+        lines += [_binding_line(binding, settings, width) for binding in app.bindings]
     return lines
+
+
+def _binding_line(binding: Binding, settings: Settings, width: int) -> str:
+    extras = binding_overrides(binding, settings)
+    suffix = f"  ({', '.join(extras)})" if extras else ""
+    return f"    {binding.gesture:<{width}} -> {describe_action(binding.action)}{suffix}"
 
 
 def binding_overrides(binding: Binding, settings: Settings) -> list[str]:
     """Per-binding values that differ from the global ones, e.g. `hold 0.4 s`, `right hand`."""
     if binding.motion is not None:
         motion = binding.motion
-        extras = [f"at least {motion.distance:g} hand sizes in at most {motion.duration:g} s"]
+        reach = "wide" if binding.gesture.startswith("circle") else "travelled"
+        extras = [f"{motion.distance:g} hand sizes {reach} within {motion.duration:g} s"]
         return extras + ([f"{binding.hand} hand"] if binding.hand != "any" else [])
     extras = []
     if binding.hold != settings.hold:
