@@ -36,6 +36,7 @@ MATCH_DISTANCE = 3.0  # hand sizes: the nearest track within this continues with
 LOST_GRACE = 0.25  # seconds a track survives unseen: a fast hand blurs out for a frame or two
 MISSING_SPEED = 20.0  # hand sizes per second a hand may have travelled while unseen
 MIN_CIRCLE_SAMPLES = 6
+CIRCLE_WINDOWS = (0.4, 0.6, 0.8, 1.0, 1.3, 1.6, 2.0)  # seconds of fingertip path tried for a circle
 HISTORY = 3.0  # seconds of samples kept per track
 
 
@@ -176,7 +177,12 @@ class TrajectoryTracker:
             return []
         longest = max(self.motions[gesture].duration for gesture in wanted)
         recent = [s for s in track.samples if s.time >= max(track.pointing_since, sample.time - longest)]
-        for first in range(len(recent) - MIN_CIRCLE_SAMPLES + 1):
+        # A handful of windows ending now, not every start: a frame must stay cheap.
+        starts = sorted({next(i for i, s in enumerate(recent) if s.time >= sample.time - window - 1e-6)
+                         for window in CIRCLE_WINDOWS if window <= longest} | {0})
+        for first in starts:
+            if len(recent) - first < MIN_CIRCLE_SAMPLES:
+                continue
             stroke = self._circle_from(track, recent[first:])
             if stroke is not None:
                 return [stroke]
