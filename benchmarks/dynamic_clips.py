@@ -9,8 +9,9 @@ the daemon like any video file.
 
     python benchmarks/dynamic_clips.py OUT_DIR [--shared ../shared]
 
-writes OUT_DIR/*.mp4 and OUT_DIR/labels.tsv (file, gesture as the user sees it on an
-unmirrored camera, movement start and end in seconds). Measurement only: the clips
+writes OUT_DIR/*.mp4 and OUT_DIR/clips.tsv, labels for `gestured eval --videos`: one `held`
+span per clip, the gesture as the user sees it on an unmirrored camera, from the movement's
+start to 0.6 s after its end (`movement_end_s` gives the end). Measurement only: the clips
 are built from data whose licence is not stated, so they are never shipped.
 """
 
@@ -26,6 +27,7 @@ import numpy as np
 FPS = 30.0
 SIZE = (640, 480)
 REST = 0.7  # seconds still before and after the movement
+SPAN_AFTER = 0.6  # seconds after the movement's end that still count as its held span
 
 
 def cut_hand(photo: Path, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -159,11 +161,11 @@ SWIPES = {  # user's gesture on an unmirrored camera -> image start and end of t
 
 
 def build(out: Path, shared: Path) -> list[str]:
-    """Write every clip into `out`; returns the labels.tsv rows."""
+    """Write every clip into `out`; returns the clips.tsv rows."""
     data = shared / "data"
     scenes = {"room": background(data / "videos" / "clips" / "standing_shrug_wave.mp4"),
               "wall": background(data / "videos" / "clips" / "thumbsup_webcam_b.mp4")}
-    rows = ["file\tgesture\tfrom_s\tto_s"]
+    rows = ["file\tkind\tgesture\tfrom_s\tto_s\tduration_s\tmovement_end_s"]
     for scene_name, scene in scenes.items():
         for height in (200, 260):
             hand = cut_hand(data / "right-frontal.jpg", height)
@@ -172,7 +174,7 @@ def build(out: Path, shared: Path) -> list[str]:
                     name = f"{gesture}_{scene_name}_{height}_{int(seconds * 1000)}ms.mp4"
                     frames, begin, finish = swipe_frames(scene, hand, start, end, seconds)
                     write(frames, out / name)
-                    rows.append(f"{name}\t{gesture}\t{begin:.3f}\t{finish:.3f}")
+                    rows.append(_row(name, gesture, begin, finish, len(frames)))
     photos = sorted((data / "extra" / "hagrid-train" / "one").glob("*.jpg"))[:8]
     for number, photo in enumerate(photos):
         clockwise_in_image = number % 2 == 0
@@ -183,8 +185,12 @@ def build(out: Path, shared: Path) -> list[str]:
             continue
         name = f"{gesture}_{photo.stem[:8]}.mp4"
         write(frames, out / name)
-        rows.append(f"{name}\t{gesture}\t{begin:.3f}\t{finish:.3f}")
+        rows.append(_row(name, gesture, begin, finish, len(frames)))
     return rows
+
+
+def _row(name: str, gesture: str, begin: float, finish: float, frames: int) -> str:
+    return f"{name}\theld\t{gesture}\t{begin:.3f}\t{finish + SPAN_AFTER:.3f}\t{frames / FPS:.3f}\t{finish:.3f}"
 
 
 def main() -> None:
@@ -194,7 +200,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     rows = build(args.out, args.shared)
-    (args.out / "labels.tsv").write_text("\n".join(rows) + "\n")
+    (args.out / "clips.tsv").write_text("\n".join(rows) + "\n")
     print(f"wrote {len(rows) - 1} clips to {args.out}")
 
 
