@@ -91,10 +91,12 @@ class Daemon:
         self.context = BindingContext(settings, open_focus, always_focus)
         # The backend turns a mirrored camera's hands back, so trajectories always see an unmirrored frame.
         self.trajectory = TrajectoryTracker(self.context.motions())
-        built_in: tuple[ObservationStage, ...] = (FocusStage(self.refresh_focus), TrajectoryStage(self.trajectory))
+        # Completed movements join last: stages that smooth or steady the poses must not
+        # hold back a swipe, which is seen on one frame only.
+        ordered: tuple[ObservationStage, ...] = (
+            FocusStage(self.refresh_focus), *stages, TrajectoryStage(self.trajectory))
         self.pipeline = Pipeline(backend=backend, classifier=classifier, bindings=self.context.apply(settings),
-                                 gate=gate, rate=rate, stages=built_in + tuple(stages), dispatch=self._dispatch,
-                                 timer=timer)
+                                 gate=gate, rate=rate, stages=ordered, dispatch=self._dispatch, timer=timer)
         self._on_event = on_event
         self._clock = clock
         self._reloader = reloader
