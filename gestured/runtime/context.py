@@ -12,7 +12,7 @@ from typing import Callable
 
 from gestured.config.apps import bindings_for, matching_app
 from gestured.errors import GesturedError
-from gestured.output.focus import FocusedApp, FocusProvider
+from gestured.output.focus import FocusedApp, FocusProvider, NoFocus
 from gestured.config.settings import Binding, Motion, Settings
 
 logger = logging.getLogger(__name__)
@@ -81,3 +81,6 @@ class BindingContext:
             self._focus = opener()
         except GesturedError as error:
             logger.warning("cannot watch the focused window (%s): the global bindings apply", error)
+            return
+        if isinstance(self._focus, NoFocus) and self.settings.apps:
+            logger.warning("per-application bindings are off: %s; the global bindings apply", self._focus.reason)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gestured.output.focus import GNOME_REASON, FocusedApp, NoFocus, choose_focus_provider
+from gestured.output.focus import GNOME_REASON, FocusedApp, FocusProvider, NoFocus, choose_focus_provider
 from gestured.output.focus.compositors import (
     CommandFocus, parse_hyprland, parse_kdotool, parse_sway_tree,
 )
@@ -65,10 +65,34 @@ def test_the_session_picks_its_provider(environ: dict[str, str], expected: str) 
 def test_gnome_wayland_says_once_why_and_keeps_global_bindings(caplog: pytest.LogCaptureFixture) -> None:
     provider = choose_focus_provider({"XDG_SESSION_TYPE": "wayland", "XDG_CURRENT_DESKTOP": "GNOME"})
     assert isinstance(provider, NoFocus) and provider.reason == GNOME_REASON
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         provider.start()
         assert [provider.current() for _ in range(3)] == [None, None, None]
-    assert len(caplog.records) == 1 and "global bindings apply" in caplog.records[0].getMessage()
+    assert len(caplog.records) == 1 and "no public interface" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize(("apps", "warned"), [("apps: [{match: {class: mpv}, bindings: {ok: {key: a}}}]", True),
+                                              ("", False)])
+def test_a_session_without_focus_warns_only_when_apps_are_bound(
+        caplog: pytest.LogCaptureFixture, apps: str, warned: bool) -> None:
+    from gestured.config import parse_config
+    from gestured.runtime.context import BindingContext
+
+    settings, _ = parse_config(f"bindings: {{ok: {{key: b}}}}\n{apps}\n", "gestures.yaml")
+    provider = choose_focus_provider({"XDG_SESSION_TYPE": "wayland", "XDG_CURRENT_DESKTOP": "GNOME"})
+    with caplog.at_level(logging.INFO):
+        context = BindingContext(settings, lambda: _started(provider), always_focus=True)
+        context.apply(settings)
+        assert context.refresh() is None and context.app is None
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert len(warnings) == (1 if warned else 0)
+    if warned:
+        assert "per-application bindings are off" in warnings[0].getMessage()
+
+
+def _started(provider: FocusProvider) -> FocusProvider:
+    provider.start()
+    return provider
 
 
 def test_kde_without_kdotool_says_to_install_it() -> None:

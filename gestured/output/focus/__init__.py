@@ -64,7 +64,7 @@ class NoFocus:
         self.reason = reason
 
     def start(self) -> None:
-        logger.warning("per-application bindings are off: %s; the global bindings apply", self.reason)
+        logger.info("the focused application is unknown: %s", self.reason)
 
     def current(self) -> FocusedApp | None:
         return None
