@@ -56,7 +56,8 @@ def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGestur
     """The fires of one clip played through a dry-run Daemon, as `gestured run` would."""
     from gestured.capture.motion import MotionGate
     from gestured.capture.sources import VideoFileSource
-    from gestured.commands.run import CAMERA_MODE, CLASSIFIERS
+    from gestured.commands.run import CAMERA_MODE
+    from gestured.config.live import ClassifierCache
     from gestured.output.actions import DryRunExecutor
     from gestured.recognition.backends import create_backend
     from gestured.runtime.daemon import Daemon
@@ -68,7 +69,7 @@ def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGestur
                              mirrored=settings.mirrored, options=settings.backend_options(settings.backend))
     daemon = Daemon(
         open_source=lambda: source, backend=backend,
-        classifier=CLASSIFIERS.classifier(settings.model, settings.backend),
+        classifier=ClassifierCache().classifier(settings.model, settings.backend),
         executor=DryRunExecutor(), settings=settings, on_event=events.append, gate=MotionGate(),
         rate=LandmarkerRate(), survive_errors=False,
     )

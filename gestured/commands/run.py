@@ -14,11 +14,15 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from gestured import paths
 from gestured.config.settings import Settings
 from gestured.runtime.rate import LandmarkerRate
+
+if TYPE_CHECKING:
+    from gestured.config.live import ClassifierCache
+    from gestured.recognition.classifier import GestureClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +98,11 @@ def main(args: argparse.Namespace) -> int:
 
 def _start_and_run(args: argparse.Namespace, startup: Any) -> int:
     from gestured.config import default_config_path
+    from gestured.config.live import ClassifierCache
 
     config_path = Path(args.config).expanduser() if args.config else default_config_path()
-    settings, classifier = load_configuration(config_path, args.backend)
+    classifiers = ClassifierCache()  # one for start-up, hot reload and the daemon's model swap
+    settings, classifier = load_configuration(config_path, args.backend, classifiers)
     with contextlib.ExitStack() as stack:
         watched = watched_config(args, config_path)
         page: Any = None
@@ -106,7 +112,7 @@ def _start_and_run(args: argparse.Namespace, startup: Any) -> int:
 
             # The page answers while the backend still loads (from the start-up classifier).
             page = open_page(args, settings, watched, lambda: daemon, classifier, stack)
-        daemon = build_daemon(args, settings, classifier, watched, stack)
+        daemon = build_daemon(args, settings, classifier, watched, stack, classifiers=classifiers)
         if page is not None:
             stack.callback(daemon.pipeline.subscribe(page.feed.listen))
         if startup is not None:
@@ -132,46 +138,21 @@ def watched_config(args: argparse.Namespace, config_path: Path) -> Path:
     return user_file
 
 
-class ClassifierLabels:
-    """The `labels` hook for load_settings: loads the classifier a config names, once per
-    version of its file (a model retrained in place is loaded again)."""
-
-    def __init__(self) -> None:
-        self.classifiers: dict[tuple[str | None, str | None, float | None], Any] = {}
-
-    def classifier(self, model: str | None, backend: str = "mediapipe") -> Any:
-        """The model at `model`, or (None) the shipped model for `backend`."""
-        from gestured.recognition.classifier import load_classifier, model_base
-
-        description = Path(f"{model_base(model)}.json") if model is not None else None
-        try:
-            version = description.stat().st_mtime if description is not None else None
-        except OSError:
-            version = None
-        key = (model, backend if model is None else None, version)
-        if key not in self.classifiers:
-            self.classifiers[key] = load_classifier(model, backend)
-        return self.classifiers[key]
-
-    def __call__(self, model: str | None) -> tuple[str, ...]:
-        return self.classifier(model).labels
-
-
-# One cache for start-up, hot reload and the daemon's model swap.
-CLASSIFIERS = ClassifierLabels()
-
-
-def load_configuration(config_path: Path, backend: str | None = None) -> tuple[Settings, Any]:
+def load_configuration(config_path: Path, backend: str | None = None,
+                       classifiers: ClassifierCache | None = None) -> tuple[Settings, GestureClassifier]:
     """The validated settings and their classifier (its labels check the bindings' gestures):
-    `model:`, or the shipped model for `backend` (default: the config's `backend:`).
+    `model:`, or the shipped model for `backend` (default: the config's `backend:`), loaded
+    through `classifiers` (a new cache by default).
 
     Raises ConfigError (every problem) or ModelFormatError (missing or damaged model).
     """
     from gestured.config import load_settings
+    from gestured.config.live import ClassifierCache
 
-    settings = load_settings(config_path, labels=CLASSIFIERS)
+    classifiers = classifiers or ClassifierCache()
+    settings = load_settings(config_path, labels=classifiers.labels)
     backend_name = backend or settings.backend
-    classifier = CLASSIFIERS.classifier(settings.model, backend_name)
+    classifier = classifiers.classifier(settings.model, backend_name)
     if classifier.backend != backend_name:
         logger.warning("model %s was trained on %s keypoints but the backend is %s: expect worse "
                        "recognition; set `model: null` to use the shipped %s model",
@@ -180,12 +161,15 @@ def load_configuration(config_path: Path, backend: str | None = None) -> tuple[S
 
 
 def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, config_path: Path,
-                 stack: contextlib.ExitStack) -> Any:
-    """Wire source, backend, executor, reloader, preview and clock into a Daemon.
+                 stack: contextlib.ExitStack, classifiers: ClassifierCache | None = None) -> Any:
+    """Wire source, backend, executor, live config, preview and clock into a Daemon.
+
+    classifiers: the cache hot reload loads models through (shared with start-up).
 
     Everything opened is registered on `stack`, so a failure part way releases it.
     """
     from gestured.capture.sources import open_source
+    from gestured.config.live import ClassifierCache, LiveConfig
     from gestured.output.actions import ActionExecutor, DryRunExecutor
     from gestured.recognition.backends import create_backend
     from gestured.runtime.daemon import Daemon
@@ -218,7 +202,8 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
     backend = create_backend(backend_name, mode="video", offline=args.offline, num_hands=settings.num_hands,
                              mirrored=settings.mirrored, options=settings.backend_options(backend_name))
     stack.callback(backend.close)
-    reloader = stack.enter_context(contextlib.closing(open_reloader(config_path, settings)))
+    classifiers = classifiers or ClassifierCache()
+    live = stack.enter_context(contextlib.closing(LiveConfig(config_path, settings, classifiers).start()))
     return Daemon(
         open_source=_first_then_new(first_source, new_source),
         backend=backend,
@@ -227,11 +212,11 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         settings=settings,
         on_event=event_writer(args.json),
         clock=clock,
-        reloader=reloader,
+        reloader=live,
         preview=preview,
         gate=None if args.no_idle else _motion_gate(),
         rate=None if args.full_rate else LandmarkerRate(),
-        load_classifier=partial(_classifier_for, backend=backend_name),
+        load_classifier=partial(classifiers.classifier, backend=backend_name),
         max_frames=args.max_frames,
         open_focus=_open_focus,
         always_focus=args.json,  # JSON events name the focused application
@@ -242,10 +227,6 @@ def _open_focus() -> Any:
     from gestured.output.focus import open_focus_provider
 
     return open_focus_provider()
-
-
-def _classifier_for(model: str | None, backend: str) -> Any:
-    return CLASSIFIERS.classifier(model, backend)
 
 
 def _first_then_new(first: Any, factory: Callable[[], Any]) -> Callable[[], Any]:
@@ -262,43 +243,3 @@ def _motion_gate() -> Any:
     from gestured.capture.motion import MotionGate
 
     return MotionGate()
-
-
-class WatcherReloader:
-    """gestured.config.reload.ConfigWatcher behind the Daemon's Reloader protocol.
-
-    The watcher's thread hands new settings over by assigning one attribute; the loop
-    takes them with poll(). A broken file is logged by the watcher and changes nothing.
-    """
-
-    def __init__(self, config_path: Path, settings: Settings) -> None:
-        from functools import partial
-
-        from gestured.config import load_settings
-        from gestured.config.reload import ConfigWatcher
-
-        self._pending: Settings | None = None
-        self.watcher = ConfigWatcher(
-            config_path, self._changed, lambda _error: None,
-            loader=partial(load_settings, labels=CLASSIFIERS), settings=settings,
-        )
-
-    def _changed(self, settings: Settings) -> None:
-        self._pending = settings
-
-    def poll(self) -> Settings | None:
-        settings, self._pending = self._pending, None
-        return settings
-
-    def reload_now(self) -> None:
-        self.watcher.reload_now()
-
-    def close(self) -> None:
-        self.watcher.stop()
-
-
-def open_reloader(config_path: Path, settings: Settings) -> WatcherReloader:
-    """Start hot reload of `config_path`; the watcher is stopped by the returned object's close()."""
-    reloader = WatcherReloader(config_path, settings)
-    reloader.watcher.start()
-    return reloader

@@ -87,10 +87,12 @@ def test_watcher_reloader_hands_over_good_saves_and_ignores_broken_ones(config: 
     """Real file, real watchdog: what reaches the daemon's poll()."""
     import time
 
-    from gestured.commands.run import load_configuration, open_reloader
+    from gestured.commands.run import load_configuration
+    from gestured.config.live import ClassifierCache, LiveConfig
 
-    settings, _ = load_configuration(config)
-    reloader = open_reloader(config, settings)
+    classifiers = ClassifierCache()
+    settings, _ = load_configuration(config, classifiers=classifiers)
+    reloader = LiveConfig(config, settings, classifiers).start()
 
     def poll_for(seconds: float):  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + seconds
@@ -109,6 +111,7 @@ def test_watcher_reloader_hands_over_good_saves_and_ignores_broken_ones(config: 
         assert poll_for(1.5) is None  # refused: the daemon keeps what it has
         reloader.reload_now()  # SIGHUP path: still refused, nothing handed over
         assert reloader.poll() is None
+        assert reloader.last_error is not None and "ctrll" in str(reloader.last_error.problems)
         config.write_text(config.read_text().replace("ctrll+t", "ctrl+t"))
         fixed = poll_for(5.0)
         assert fixed is not None and fixed.bindings[0].action.keys == ("ctrl", "t")
@@ -124,7 +127,8 @@ def test_a_user_file_created_while_running_on_the_shipped_default_is_watched(
     import time
 
     from gestured import paths
-    from gestured.commands.run import load_configuration, open_reloader, watched_config
+    from gestured.commands.run import load_configuration, watched_config
+    from gestured.config.live import ClassifierCache, LiveConfig
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     shipped = paths.shipped_config_file()
@@ -133,8 +137,9 @@ def test_a_user_file_created_while_running_on_the_shipped_default_is_watched(
     assert watched.parent.stat().st_mode & 0o777 == 0o700
     assert watched_config(argparse.Namespace(config=str(shipped)), shipped) == shipped
 
-    settings, _ = load_configuration(shipped)
-    reloader = open_reloader(watched, settings)
+    classifiers = ClassifierCache()
+    settings, _ = load_configuration(shipped, classifiers=classifiers)
+    reloader = LiveConfig(watched, settings, classifiers).start()
     try:
         watched.write_text("bindings:\n  fist:\n    key: volume_down\n")
         watched.chmod(0o600)
