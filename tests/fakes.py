@@ -2,7 +2,7 @@
 
 - FakeClock: time that moves only when told.
 - ListSource: a frame source playing a list of frames (optionally "live", like a camera).
-- ScriptedBackend + FakeClassifier: hands whose gesture is written into their keypoints,
+- ScriptedBackend + FakeClassifier: hands whose gesture is written into their keypoint confidences,
   so a test scripts "right thumbs_up 0.95 on frames 3-12" without a model.
 - RecordingKeyboard, RecordingExecutor: remember what they were asked to do.
 - FakeCapture, BlockingCaptureFactory: stand-ins for cv2.VideoCapture.
@@ -66,19 +66,32 @@ class ListSource(FrameSource):
 
 @dataclass(frozen=True)
 class Seen:
-    """One scripted hand: which gesture the fake classifier will report for it."""
+    """One scripted hand: which gesture the fake classifier will report for it, and where
+    the hand is (its wrist, in pixels of a 640x480 frame; the palm is 100 px long)."""
 
     gesture: str
     confidence: float = 0.95
     hand: str = "right"
+    at: tuple[float, float] = (320.0, 380.0)
+
+
+# A flat hand, fingers up, wrist at (0, 0), palm (wrist to middle knuckle) 100 px long.
+HAND_SHAPE = np.array([
+    (0, 0), (-35, -20), (-60, -45), (-75, -70), (-85, -95),
+    (-30, -95), (-35, -140), (-37, -170), (-38, -195),
+    (0, -100), (0, -150), (0, -182), (0, -208),
+    (28, -95), (30, -140), (31, -168), (32, -190),
+    (52, -85), (58, -118), (61, -140), (63, -158),
+], dtype=np.float32)
 
 
 def scripted_hand(seen: Seen) -> Hand:
-    """A Hand whose wrist keypoint encodes `seen` for FakeClassifier."""
-    keypoints = np.zeros((21, 2), dtype=np.float32)
-    keypoints[0] = (LABELS.index(seen.gesture), seen.confidence * 1000)
-    keypoints[1:] = 10.0
-    return Hand.from_pixels(keypoints, (640, 480), handedness=seen.hand)
+    """A Hand shaped like HAND_SHAPE at `seen.at`, whose keypoint confidences encode `seen`
+    for FakeClassifier (the first two: the label's index, the confidence)."""
+    code = np.zeros(21, dtype=np.float32)
+    code[:2] = (LABELS.index(seen.gesture), seen.confidence)
+    return Hand.from_pixels(HAND_SHAPE + np.array(seen.at, dtype=np.float32), (640, 480),
+                            handedness=seen.hand, confidence=code)
 
 
 class ScriptedBackend:
@@ -105,14 +118,16 @@ class ScriptedBackend:
 
 
 class FakeClassifier:
-    """Reads back what `scripted_hand` wrote into the wrist keypoint."""
+    """Reads back what `scripted_hand` wrote into the keypoint confidences."""
 
     labels = LABELS
     feature_version = 0
     metadata: dict[str, object] = {}
 
     def features_of(self, hand: Hand) -> np.ndarray:
-        return np.asarray(hand.keypoints[0], dtype=np.float64)
+        """(label index, confidence x 1000): the scripted code."""
+        assert hand.confidence is not None, "FakeClassifier reads hands made by scripted_hand"
+        return np.array([hand.confidence[0], hand.confidence[1] * 1000], dtype=np.float64)
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
         """The scripted label gets the scripted confidence; the rest is shared by the others."""
@@ -123,8 +138,9 @@ class FakeClassifier:
         return probabilities
 
     def classify(self, hand: Hand) -> Prediction:
-        label_index, confidence = hand.keypoints[0]
-        return Prediction(LABELS[int(label_index)], float(confidence) / 1000)
+        assert hand.confidence is not None, "FakeClassifier reads hands made by scripted_hand"
+        label_index, confidence = hand.confidence[:2]
+        return Prediction(LABELS[int(label_index)], float(confidence))
 
 
 class RecordingKeyboard:

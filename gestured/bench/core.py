@@ -12,6 +12,7 @@ or run the backend on it. The source's and the pipeline's timing hooks give, per
   keypoints         backend.detect(frame) (frames it ran)
   features          the classifier's features of each hand (frames with a hand)
   classify          predict_proba (frames with a hand)
+  deliberate        hand tracks, motion and presentation (gestured.runtime.deliberate)
   debounce_bindings Debouncer.update (frames it ran)
   pipeline          Pipeline.admit + Pipeline.analyse, timed around the calls
   frame             decode + pipeline
@@ -54,11 +55,11 @@ from gestured.recognition.backends import KeypointBackend
 from gestured.runtime.pipeline import Classifier, FrameResult, Listener, Pipeline, Verdict
 
 FRAME_SIZE = (640, 480)
-STAGES = ("decode", "grab", "motion", "keypoints", "features", "classify", "debounce_bindings",
+STAGES = ("decode", "grab", "motion", "keypoints", "features", "classify", "deliberate", "debounce_bindings",
           "pipeline", "frame", "bare_backend")
 # Pipeline and source stage names -> the bench's.
 STAGE_NAMES = {"motion": "motion", "keypoints": "keypoints", "features": "features", "classify": "classify",
-               "debounce": "debounce_bindings", "decode": "decode", "skip": "grab", "drop": "grab"}
+               "deliberate": "deliberate", "debounce": "debounce_bindings", "decode": "decode", "skip": "grab", "drop": "grab"}
 WARM_UP_CALLS = 3  # untimed backend and bare calls before the first clip
 
 
@@ -211,8 +212,13 @@ class ClipRunner:
                 return  # the scheduler decided without looking at the frame
             result.samples[STAGE_NAMES[name]].append(seconds * 1000)
 
+        from gestured.config.settings import DeliberateOptions
+        from gestured.runtime.deliberate import DeliberateStage
+
+        options = DeliberateOptions()  # the daemon's deliberateness stage, timed as `deliberate`
         pipeline = Pipeline(backend=self.parts.backend, classifier=self.parts.classifier,
-                            bindings=self.parts.bindings, gate=gate, timer=timer, timer_clock=self._wall)
+                            bindings=self.parts.bindings, gate=gate, timer=timer, timer_clock=self._wall,
+                            stages=(DeliberateStage(options),), deliberate=options)
         for listener in self.parts.listeners:
             pipeline.subscribe(listener)
         return pipeline

@@ -276,14 +276,19 @@ def build_parts(
 
 
 def bench_bindings(labels: Sequence[str]) -> tuple[Binding, ...]:
-    """One dry binding per gesture with the default hold, threshold and release."""
-    from gestured.config.settings import NO_GESTURE, KeyAction, Settings
+    """One dry binding per gesture with the default hold (the gesture's own, see `gestures:` in
+    gestures.yaml), threshold, release and max_motion."""
+    from gestured.config.settings import NO_GESTURE, GestureDefaults, KeyAction, Settings
 
     defaults = Settings()
-    return tuple(
-        Binding(label, KeyAction(("play_pause",)), defaults.hold, defaults.threshold, defaults.release)
-        for label in labels if label != NO_GESTURE
-    )
+
+    def binding(label: str) -> Binding:
+        own = defaults.gestures.get(label, GestureDefaults())
+        return Binding(label, KeyAction(("play_pause",)),
+                       defaults.hold if own.hold is None else own.hold, defaults.threshold, defaults.release,
+                       max_motion=defaults.deliberate.max_motion if own.max_motion is None else own.max_motion)
+
+    return tuple(binding(label) for label in labels if label != NO_GESTURE)
 
 
 def _classifier(model: str | None, notes: list[str]) -> Any:

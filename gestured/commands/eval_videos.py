@@ -14,7 +14,7 @@ import argparse
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -52,8 +52,12 @@ def settings_for(config: Path | None) -> Settings:
     return load_configuration(config.expanduser())[0]
 
 
-def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGesture]:
-    """The fires of one clip played through a dry-run Daemon, as `gestured run` would."""
+def play_clip(path: Path, settings: Settings, offline: bool,
+              on_blocked: Callable[[str], None] | None = None) -> list[FiredGesture]:
+    """The fires of one clip played through a dry-run Daemon, as `gestured run` would.
+
+    on_blocked: given `gesture: reason` each time a visible gesture's reason not to fire changes.
+    """
     from gestured.capture.motion import MotionGate
     from gestured.capture.sources import VideoFileSource
     from gestured.commands.run import CAMERA_MODE
@@ -61,6 +65,7 @@ def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGestur
     from gestured.output.actions import DryRunExecutor
     from gestured.recognition.backends import create_backend
     from gestured.runtime.daemon import Daemon
+    from gestured.runtime.events import WhyNotFired
     from gestured.runtime.rate import LandmarkerRate
 
     source = VideoFileSource(path, fit=CAMERA_MODE)
@@ -71,13 +76,14 @@ def play_clip(path: Path, settings: Settings, offline: bool) -> list[FiredGestur
         open_source=lambda: source, backend=backend,
         classifier=ClassifierCache().classifier(settings.model, settings.backend),
         executor=DryRunExecutor(), settings=settings, on_event=events.append, gate=MotionGate(),
-        rate=LandmarkerRate(), survive_errors=False,
+        rate=LandmarkerRate(), survive_errors=False, why_not=None if on_blocked is None else WhyNotFired(
+            lambda record: on_blocked(f"{record.gesture}: {record.reason}")),
     )
     try:
         daemon.run()
     finally:
         backend.close()
-    return [FiredGesture(event.gesture, event.t, event.repeat) for event in events]
+    return [FiredGesture(event.gesture, event.t, event.repeat, event.held) for event in events]
 
 
 def evaluate_clips(folder: Path, clips: list[LabelledClip], settings: Settings, offline: bool) -> dict[str, Any]:

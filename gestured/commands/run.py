@@ -220,6 +220,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         max_frames=args.max_frames,
         open_focus=_open_focus,
         always_focus=args.json,  # JSON events name the focused application
+        why_not=_why_not(args),
     )
 
 
@@ -237,6 +238,15 @@ def _first_then_new(first: Any, factory: Callable[[], Any]) -> Callable[[], Any]
         return pending.pop() if pending else factory()
 
     return next_source
+
+
+def _why_not(args: argparse.Namespace) -> Any:
+    """With --log-level debug: why visible gestures do not fire, logged (and as JSON lines with --json)."""
+    if getattr(args, "log_level", "info") != "debug":
+        return None
+    from gestured.runtime.events import WhyNotFired, json_line_writer
+
+    return WhyNotFired(json_line_writer() if args.json else None)
 
 
 def _motion_gate() -> Any:

@@ -20,13 +20,13 @@ from gestured.config.marks import LineIndex, dotted, index_lines
 from gestured.config.messages import schema_problems, shorten
 from gestured.config.permissions import check_permissions
 from gestured.config.reading import compose_yaml, read_config_text
-from gestured.config.rules import Problem, app_problems, binding_problems
+from gestured.config.rules import Problem, app_problems, binding_problems, gesture_key_problems
 from gestured.config.schema import AppModel, BindingModel, ConfigModel
 from gestured.errors import GesturedError
 from gestured.output.keynames import parse_combo
 from gestured.config.settings import (
-    BUILTIN_GESTURES, DYNAMIC_GESTURES, Action, AppBindings, Binding, KeyAction, Motion, OpenPoseOptions,
-    Settings, ShellAction, TypeAction, UiOptions, default_motion,
+    BUILTIN_GESTURES, DYNAMIC_GESTURES, Action, AppBindings, ArmOptions, Binding, DeliberateOptions, GestureDefaults,
+    KeyAction, Motion, OpenPoseOptions, Settings, ShellAction, TypeAction, UiOptions, default_motion,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ def parse_config(text: str, source: str, *, labels: Labels = None,
     problems, gestures = _known_gestures(labels, model_path)
     problems += binding_problems(data.get("bindings"), gestures)
     problems += app_problems(data.get("apps"), gestures)
+    problems += gesture_key_problems(data, gestures)
     try:
         config = ConfigModel.model_validate(data)
     except ValidationError as error:
@@ -141,6 +142,9 @@ def _to_settings(config: ConfigModel, model_path: str | None) -> Settings:
         num_hands=config.num_hands, mirrored=config.mirrored, bindings=bindings,
         openpose=OpenPoseOptions(**config.openpose.model_dump()), ui=UiOptions(**config.ui.model_dump()),
         apps=tuple(_to_app(app, config) for app in config.apps),
+        deliberate=DeliberateOptions(**config.deliberate.model_dump()),
+        gestures={name: GestureDefaults(**entry.model_dump()) for name, entry in config.gestures.items()},
+        arm=None if config.arm is None else ArmOptions(**config.arm.model_dump()),
     )
 
 
@@ -161,11 +165,14 @@ def _to_binding(gesture: str, entry: BindingModel, config: ConfigModel) -> Bindi
         motion = Motion(pick(entry.distance, shipped.distance), pick(entry.duration, shipped.duration))
         return Binding(gesture=gesture, action=_to_action(entry), hold=0.0, threshold=0.0, release=0.0,
                        hand=pick(entry.hand, "any"), motion=motion)
+    defaults = config.gestures.get(gesture)
     return Binding(
         gesture=gesture, action=_to_action(entry),
-        hold=pick(entry.hold, config.hold), threshold=pick(entry.threshold, config.threshold),
+        hold=pick(entry.hold, pick(defaults and defaults.hold, config.hold)),
+        threshold=pick(entry.threshold, config.threshold),
         release=pick(entry.release, config.release), repeat=entry.repeat,
         hand=pick(entry.hand, "any"),
+        max_motion=pick(entry.max_motion, pick(defaults and defaults.max_motion, config.deliberate.max_motion)),
     )
 
 

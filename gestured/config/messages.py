@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from gestured.config.marks import Path
 from gestured.config.rules import Problem
 from gestured.config.schema import (
-    APP_KEYS, BINDING_KEYS, MATCH_KEYS, SECTION_KEYS, TOP_LEVEL_KEYS, describe_value,
+    APP_KEYS, BINDING_KEYS, GESTURE_KEYS, MATCH_KEYS, SECTION_KEYS, TOP_LEVEL_KEYS, describe_value,
 )
 
 _KINDS = {
@@ -86,6 +86,8 @@ def unknown_setting(loc: Path) -> str:
         known = MATCH_KEYS
     elif len(loc) == 3 and loc[0] == "apps":
         known = APP_KEYS
+    elif len(loc) == 3 and loc[0] == "gestures":
+        known = GESTURE_KEYS
     elif len(loc) == 2:
         known = SECTION_KEYS.get(str(loc[0]), TOP_LEVEL_KEYS)
     else:

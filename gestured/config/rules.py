@@ -66,6 +66,19 @@ def app_problems(apps: Any, gestures: Collection[str]) -> list[Problem]:
     return problems
 
 
+def gesture_key_problems(data: dict[str, Any], gestures: Collection[str]) -> list[Problem]:
+    """Unknown gesture names in `gestures:` and `arm.gesture`; other problems are the schema's."""
+    problems: list[Problem] = []
+    defaults = data.get("gestures")
+    if isinstance(defaults, dict):
+        for name in defaults:
+            problems += [(("gestures", str(name)), message) for message in gesture_name_problems(str(name), gestures)]
+    arm = data.get("arm")
+    if isinstance(arm, dict) and isinstance(arm.get("gesture"), str):
+        problems += [(("arm", "gesture"), message) for message in gesture_name_problems(arm["gesture"], gestures)]
+    return problems
+
+
 def gesture_name_problems(name: str, gestures: Collection[str]) -> list[str]:
     """Why `name` cannot be bound (empty when it can); `gestures` are the known labels."""
     if name == NO_GESTURE:

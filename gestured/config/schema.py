@@ -123,6 +123,7 @@ class BindingModel(BaseModel):
     hand: Literal["left", "right", "any"] | None = None
     distance: Annotated[float, Field(gt=0)] | None = None  # dynamic gestures: hand sizes
     duration: Annotated[float, Field(gt=0)] | None = None  # dynamic gestures: seconds
+    max_motion: Annotated[float, Field(gt=0)] | None = None
 
 
 Bindings = Annotated[dict[str, Annotated[BindingModel, BeforeValidator(_empty_mapping)]],
@@ -193,6 +194,49 @@ class UiModel(BaseModel):
     port: Annotated[int, Field(ge=0, le=65535)] = _DEFAULTS.ui.port  # 0: any free port
 
 
+_DELIBERATE_DEFAULTS = _DEFAULTS.deliberate
+
+
+class DeliberateModel(BaseModel):
+    """`deliberate:`, what makes a pose a deliberate gesture (gestured.runtime.deliberate)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    max_motion: Annotated[float, Field(gt=0)] = _DELIBERATE_DEFAULTS.max_motion
+    min_size: Annotated[float, Field(ge=0, le=1)] = _DELIBERATE_DEFAULTS.min_size
+    edge: Annotated[float, Field(ge=0, le=2)] = _DELIBERATE_DEFAULTS.edge
+    evidence: bool = _DELIBERATE_DEFAULTS.evidence
+
+
+class ArmModel(BaseModel):
+    """`arm:`, holding one gesture arms the other bindings for a while."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    gesture: Text
+    hold: Seconds = 1.0
+    seconds: Annotated[float, Field(gt=0)] = 5.0
+    threshold: Confidence = 0.7
+
+
+class GestureModel(BaseModel):
+    """`gestures.<name>`: defaults for every binding of that gesture."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    hold: Seconds | None = None
+    max_motion: Annotated[float, Field(gt=0)] | None = None
+
+
+def _default_gestures() -> dict[str, GestureModel]:
+    return {name: GestureModel(hold=value.hold, max_motion=value.max_motion)
+            for name, value in _DEFAULTS.gestures.items()}
+
+
+Gestures = Annotated[dict[str, Annotated[GestureModel, BeforeValidator(_empty_mapping)]],
+                     BeforeValidator(_empty_mapping)]
+
+
 class ConfigModel(BaseModel):
     """The whole file: global settings, then `bindings`."""
 
@@ -208,6 +252,9 @@ class ConfigModel(BaseModel):
     mirrored: bool = _DEFAULTS.mirrored
     openpose: OpenPoseModel = Field(default_factory=OpenPoseModel)
     ui: UiModel = Field(default_factory=UiModel)
+    deliberate: DeliberateModel = Field(default_factory=DeliberateModel)
+    gestures: Gestures = Field(default_factory=_default_gestures)
+    arm: ArmModel | None = None
     bindings: Bindings = Field(default_factory=dict)
     apps: Annotated[list[AppModel], BeforeValidator(lambda value: [] if value is None else value)] = Field(
         default_factory=list)
@@ -216,7 +263,10 @@ class ConfigModel(BaseModel):
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(ConfigModel.model_fields)
 BINDING_KEYS: tuple[str, ...] = tuple(BindingModel.model_fields)
 # Settings that are sections of their own: `openpose: {input_size: ...}`.
-SECTION_KEYS: dict[str, tuple[str, ...]] = {"openpose": tuple(OpenPoseModel.model_fields),
-                                            "ui": tuple(UiModel.model_fields)}
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "openpose": tuple(OpenPoseModel.model_fields), "ui": tuple(UiModel.model_fields),
+    "deliberate": tuple(DeliberateModel.model_fields), "arm": tuple(ArmModel.model_fields),
+}
 APP_KEYS: tuple[str, ...] = tuple(AppModel.model_fields)
 MATCH_KEYS: tuple[str, ...] = ("class", "class_regex")
+GESTURE_KEYS: tuple[str, ...] = tuple(GestureModel.model_fields)

@@ -96,6 +96,7 @@ class Binding:
     repeat: float | None = None  # fire again every N seconds while held
     hand: HandFilter = "any"
     motion: Motion | None = None  # dynamic gestures only
+    max_motion: float = 0.7  # palm sizes a second the hand may move during the hold
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,54 @@ class AppBindings:
     pattern: str
     regex: bool = False
     bindings: tuple[Binding, ...] = ()
+
+
+
+@dataclass(frozen=True)
+class GestureDefaults:
+    """`gestures.<name>`: defaults for every binding of one gesture (None: the global value)."""
+
+    hold: float | None = None
+    max_motion: float | None = None
+
+
+# Shapes hands make all the time while typing, talking, signing and washing (a loose fist,
+# a flat hand, a sideways index) need a longer still hold than a thumb held up or down;
+# why and the figures: config/gestures.yaml and benchmarks/README.md.
+DEFAULT_GESTURES: dict[str, GestureDefaults] = {
+    "thumbs_up": GestureDefaults(max_motion=5.0), "thumbs_down": GestureDefaults(max_motion=5.0),
+    "fist": GestureDefaults(hold=0.7), "open_palm": GestureDefaults(hold=0.7),
+    "point_up": GestureDefaults(hold=0.5), "point_left": GestureDefaults(hold=0.5),
+    "point_right": GestureDefaults(hold=0.5), "ok": GestureDefaults(hold=0.5),
+}
+
+
+@dataclass(frozen=True)
+class DeliberateOptions:
+    """What makes a pose a deliberate gesture (gestured.runtime.deliberate; `deliberate:` in gestures.yaml).
+
+    max_motion: the hand may move at most this many palm sizes a second while it holds a
+    gesture (the default of `gestures.<name>.max_motion` and a binding's own). min_size: the palm must span at least this fraction of the frame's height.
+    edge: keypoints closer than this fraction of the palm size to the frame's edge mean
+    the hand is partly out of view. evidence: the mean probability of the gesture over the
+    hold must reach the binding's threshold (frames where another pose or no hand was seen
+    count with their own, lower, probability).
+    """
+
+    max_motion: float = 0.7
+    min_size: float = 0.1
+    edge: float = 0.0
+    evidence: bool = True
+
+
+@dataclass(frozen=True)
+class ArmOptions:
+    """`arm:`: holding `gesture` for `hold` seconds arms the other bindings for `seconds`."""
+
+    gesture: str
+    hold: float = 1.0
+    seconds: float = 5.0
+    threshold: float = 0.7
 
 
 @dataclass(frozen=True)
@@ -142,6 +191,9 @@ class Settings:
     mirrored: bool = False
     openpose: OpenPoseOptions = field(default_factory=OpenPoseOptions)
     ui: UiOptions = field(default_factory=UiOptions)
+    deliberate: DeliberateOptions = field(default_factory=DeliberateOptions)
+    gestures: dict[str, GestureDefaults] = field(default_factory=lambda: dict(DEFAULT_GESTURES))
+    arm: ArmOptions | None = None
     bindings: tuple[Binding, ...] = field(default_factory=tuple)
     apps: tuple[AppBindings, ...] = ()
 

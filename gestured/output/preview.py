@@ -12,7 +12,7 @@ import numpy as np
 from gestured.capture.frames import Frame
 from gestured.errors import GesturedError
 from gestured.recognition.hand import Hand
-from gestured.runtime.debounce import Observation
+from gestured.runtime.debounce import Blocked, Observation
 from gestured.runtime.events import GestureEvent
 
 WINDOW = "gestured"
@@ -27,8 +27,9 @@ GREEN, YELLOW, WHITE = (80, 220, 80), (0, 220, 255), (255, 255, 255)
 
 
 def draw_overlay(image: np.ndarray, hands: Sequence[Hand], observations: Sequence[Observation],
-                 fired: Sequence[str]) -> np.ndarray:
-    """A copy of `image` with skeletons, per-hand labels and the recently fired lines drawn on."""
+                 fired: Sequence[str], blocked: Sequence[Blocked] = ()) -> np.ndarray:
+    """A copy of `image` with skeletons, per-hand labels, why a visible gesture does not fire
+    (under its label) and the recently fired lines drawn on."""
     import cv2
 
     canvas = image.copy()
@@ -42,6 +43,11 @@ def draw_overlay(image: np.ndarray, hands: Sequence[Hand], observations: Sequenc
         label = f"{observation.hand} {observation.gesture} {observation.confidence:.2f}"
         cv2.putText(canvas, label, (int(x0), max(20, int(y0) - 10)), cv2.FONT_HERSHEY_SIMPLEX,
                     0.6, YELLOW, 2, cv2.LINE_AA)
+        reasons = [item.reason for item in blocked
+                   if item.gesture == observation.gesture and item.hand == observation.hand]
+        if reasons:
+            cv2.putText(canvas, reasons[0], (int(x0), max(40, int(y0) + 12)), cv2.FONT_HERSHEY_SIMPLEX,
+                        0.5, WHITE, 1, cv2.LINE_AA)
     for line_number, line in enumerate(fired):
         cv2.putText(canvas, line, (10, 30 + 28 * line_number), cv2.FONT_HERSHEY_SIMPLEX,
                     0.7, WHITE, 2, cv2.LINE_AA)
@@ -67,11 +73,11 @@ class PreviewWindow:
             raise GesturedError(f"--show cannot open a window ({error}): drop --show") from error
 
     def show(self, frame: Frame, hands: Sequence[Hand], observations: Sequence[Observation],
-             events: Sequence[GestureEvent]) -> bool:
+             events: Sequence[GestureEvent], blocked: Sequence[Blocked] = ()) -> bool:
         for event in events:
             self._fired.append((frame.timestamp, f"{event.gesture} -> {event.action}"))
         self._fired = [(t, line) for t, line in self._fired if frame.timestamp - t < FIRED_SHOWN_FOR]
-        canvas = draw_overlay(frame.image, hands, observations, [line for _, line in self._fired])
+        canvas = draw_overlay(frame.image, hands, observations, [line for _, line in self._fired], blocked)
         self._cv2.imshow(WINDOW, canvas)
         key = self._cv2.waitKey(1) & 0xFF
         return key not in (ord("q"), 27)

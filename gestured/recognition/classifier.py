@@ -65,6 +65,7 @@ class ModelFormatError(GesturedError):
 class Prediction:
     label: str
     confidence: float  # the probability of `label`, in [0, 1]
+    probabilities: dict[str, float] | None = None  # every label's; None where not known
 
 
 def _relu(values: np.ndarray) -> np.ndarray:
@@ -191,7 +192,8 @@ class GestureClassifier:
         probability, which the debouncer compares with the binding's threshold."""
         probabilities = self.hand_probabilities(hand)
         best = int(probabilities.argmax())
-        return Prediction(self.labels[best], float(probabilities[best]))
+        return Prediction(self.labels[best], float(probabilities[best]),
+                          dict(zip(self.labels, probabilities.tolist())))
 
     def save(self, path: str | Path) -> Path:
         """Write PATH.npz and PATH.json (suffix optional) atomically; returns PATH."""

@@ -27,7 +27,8 @@ from gestured.recognition.hand import Hand
 from gestured.recognition.trajectory import TrajectoryTracker
 from gestured.runtime.context import BindingContext
 from gestured.runtime.debounce import Debouncer, Fire, Observation
-from gestured.runtime.events import GestureEvent
+from gestured.runtime.deliberate import DeliberateStage
+from gestured.runtime.events import GestureEvent, WhyNotFired
 from gestured.runtime.pipeline import Classifier, FrameGate, ObservationStage, Pipeline, Verdict
 from gestured.runtime.rate import LandmarkerRate
 from gestured.runtime.stages import FocusStage, TrajectoryStage
@@ -84,6 +85,7 @@ class Daemon:
         always_focus: bool = False,
         stages: Sequence[ObservationStage] = (),
         timer: StageTimer | None = None,
+        why_not: WhyNotFired | None = None,
     ) -> None:
         self._open_source = open_source
         self.executor = executor
@@ -93,10 +95,13 @@ class Daemon:
         self.trajectory = TrajectoryTracker(self.context.motions())
         # Completed movements join last: stages that smooth or steady the poses must not
         # hold back a swipe, which is seen on one frame only.
+        self.deliberate = DeliberateStage(settings.deliberate)
         ordered: tuple[ObservationStage, ...] = (
-            FocusStage(self.refresh_focus), *stages, TrajectoryStage(self.trajectory))
+            FocusStage(self.refresh_focus), self.deliberate, *stages, TrajectoryStage(self.trajectory))
         self.pipeline = Pipeline(backend=backend, classifier=classifier, bindings=self.context.apply(settings),
-                                 gate=gate, rate=rate, stages=ordered, dispatch=self._dispatch, timer=timer)
+                                 gate=gate, rate=rate, stages=ordered, dispatch=self._dispatch, timer=timer,
+                                 deliberate=settings.deliberate, arm=settings.arm)
+        self._why_not = why_not
         self._on_event = on_event
         self._clock = clock
         self._reloader = reloader
@@ -243,6 +248,8 @@ class Daemon:
         elif settings.model != self.settings.model:
             logger.warning("model changed in the configuration: restart gestured to apply it")
         self.settings = settings
+        self.deliberate.options = settings.deliberate
+        self.pipeline.debouncer.configure(settings.deliberate, settings.arm)
         self._use_bindings(self.context.apply(settings))
         logger.debug("now using %d binding(s)", len(settings.bindings))
 
@@ -292,8 +299,10 @@ class Daemon:
         source, gate = self._source, self.pipeline.gate
         if source is not None and gate is not None:  # fewer camera frames in a long idle
             source.request_frame_rate(gate.camera_fps)
+        if self._why_not is not None:
+            self._why_not.report(result.blocked, frame.timestamp, frame.index)
         if self._preview is not None and not self._preview.show(frame, result.hands, result.observations,
-                                                                 result.events):
+                                                                 result.events, result.blocked):
             self.stop()
         if logger.isEnabledFor(logging.DEBUG):
             self._log_frame(frame, result.observations)

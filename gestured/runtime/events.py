@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from dataclasses import asdict, dataclass
-from typing import Callable, TextIO
+from typing import Any, Callable, Iterable, TextIO
 
 logger = logging.getLogger(__name__)
 
@@ -74,5 +74,55 @@ def event_writer(as_json: bool, stream: TextIO | None = None) -> Callable[[Gestu
             reader_gone = True
             logger.warning("cannot print events (%s): no more events are printed (actions still run)",
                            getattr(error, "strerror", None) or error)
+
+    return write
+
+
+@dataclass(frozen=True)
+class NotFired:
+    """A gesture in view that did not fire, and why (debug output; see gestured.runtime.debounce.Blocked)."""
+
+    gesture: str
+    hand: str
+    reason: str
+    t: float
+    frame: int
+
+    def to_json(self) -> str:
+        return json.dumps({"not_fired": self.gesture, "hand": self.hand, "reason": self.reason,
+                           "t": round(self.t, 4), "frame": self.frame}, separators=(", ", ": "))
+
+
+class WhyNotFired:
+    """Says why visible gestures do not fire, once each time the reason changes (not every
+    frame): a DEBUG log line, and `sink` (the --json writer in debug mode) if given."""
+
+    def __init__(self, sink: Callable[[NotFired], None] | None = None) -> None:
+        self._sink = sink
+        self._last: set[tuple[str, str, str]] = set()
+
+    def report(self, blocked: Iterable[Any], t: float, frame: int) -> None:
+        """`blocked`: this frame's gestured.runtime.debounce.Blocked items."""
+        current: dict[tuple[str, str, str], Any] = {
+            (item.gesture, item.hand, item.reason.split(" (")[0]): item for item in blocked}
+        for key, item in current.items():
+            if key in self._last:
+                continue
+            logger.debug("%.2f s frame %d: %s (%s hand) not fired: %s", t, frame, item.gesture, item.hand, item.reason)
+            if self._sink is not None:
+                self._sink(NotFired(item.gesture, item.hand, item.reason, t, frame))
+        self._last = set(current)
+
+
+def json_line_writer(stream: TextIO | None = None) -> Callable[[NotFired], None]:
+    """Writes each record's to_json() as one line to `stream` (stdout); a closed reader is ignored."""
+
+    def write(record: NotFired) -> None:
+        output = stream or sys.stdout
+        try:
+            output.write(record.to_json() + "\n")
+            output.flush()
+        except BrokenPipeError:
+            pass
 
     return write

@@ -23,10 +23,10 @@ from typing import Callable, Protocol, Sequence, TypeVar
 import numpy as np
 
 from gestured.capture.frames import Frame, StageTimer
-from gestured.config.settings import Binding
+from gestured.config.settings import ArmOptions, Binding, DeliberateOptions
 from gestured.recognition.backends import KeypointBackend
 from gestured.recognition.hand import Hand
-from gestured.runtime.debounce import BindingStatus, Debouncer, Fire, Observation
+from gestured.runtime.debounce import Blocked, BindingStatus, Debouncer, Fire, Observation
 from gestured.runtime.events import GestureEvent
 from gestured.runtime.rate import LandmarkerRate
 
@@ -99,6 +99,8 @@ class FrameResult:
     events: what `dispatch` made of the fires. bindings: the debouncer's per-binding
     state, filled only while a listener is subscribed. frame: the frame itself (not
     decoded here: a listener that shows it decodes it, on its own thread), None on SKIP.
+    blocked: why gestures in view did not fire (moving, too short, ...; see
+    gestured.runtime.debounce.Blocked).
     """
 
     index: int
@@ -109,6 +111,7 @@ class FrameResult:
     fires: tuple[Fire, ...]
     events: tuple[GestureEvent, ...] = ()
     bindings: tuple[BindingStatus, ...] = ()
+    blocked: tuple[Blocked, ...] = ()
     frame: Frame | None = field(default=None, compare=False, repr=False)
 
 
@@ -130,10 +133,12 @@ class Pipeline:
         dispatch: Dispatch | None = None,
         timer: StageTimer | None = None,
         timer_clock: Callable[[], float] = time.perf_counter,
+        deliberate: DeliberateOptions | None = None,
+        arm: ArmOptions | None = None,
     ) -> None:
         self.backend = backend
         self.classifier = classifier
-        self.debouncer = Debouncer(bindings)
+        self.debouncer = Debouncer(bindings, options=deliberate, arm=arm)
         self.gate = gate
         self.rate = rate
         if rate is not None:
@@ -198,12 +203,14 @@ class Pipeline:
             seen = observations
             observations = self._stage(stage.name, lambda: stage.update(hands, seen, frame.timestamp))
         fires = tuple(self._stage("debounce", lambda: self.debouncer.update(observations, frame.timestamp)))
+        if self.rate is not None and self.debouncer.holding:
+            self.rate.hold_in_progress(frame.timestamp)  # steadiness is judged on every frame
         events: tuple[GestureEvent, ...] = ()
         if fires and self._dispatch is not None:
             dispatch = self._dispatch
             events = self._stage("dispatch", lambda: tuple(dispatch(fire, frame) for fire in fires))
         result = FrameResult(frame.index, frame.timestamp, verdict, hands, tuple(observations), fires, events,
-                             frame=frame)
+                             blocked=tuple(self.debouncer.blocked), frame=frame)
         if self._listeners:
             self._publish(result)
         return result
@@ -242,4 +249,4 @@ def observation(labels: Sequence[str], probabilities: np.ndarray, hand: Hand) ->
     """The best label of one probability row, with the whole row kept by label."""
     best = int(probabilities.argmax())
     return Observation(labels[best], float(probabilities[best]), hand.handedness,
-                       dict(zip(labels, probabilities.tolist())))
+                       probabilities=dict(zip(labels, probabilities.tolist())))

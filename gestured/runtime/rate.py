@@ -89,6 +89,11 @@ class LandmarkerRate:
         if gesture is not None and now - self._shown_since < self.settle:
             self._last_forming = now
 
+    def hold_in_progress(self, now: float) -> None:
+        """A binding's hold is being timed (gestured.runtime.debounce): keep the full rate,
+        so the hand's steadiness is judged on every frame until it fires or is left."""
+        self._last_forming = now
+
     def reset(self) -> None:
         """Forget what was seen: the next frame runs."""
         self._last_run = self._last_forming = self._shown_since = -math.inf

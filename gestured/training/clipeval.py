@@ -48,23 +48,28 @@ class FiredGesture:
     gesture: str
     t: float
     repeat: bool = False
+    held: float = 0.0  # seconds the gesture had been held (still, presented) when it fired
 
 
 @dataclass
 class ClipScore:
-    """What happened in one clip. `hits`: per held span, (span, latency in s or None)."""
+    """What happened in one clip. `hits`: per held span, (span, latency in s or None);
+    `held`: per held span, the fire's own hold in s (from the frame the gesture was first
+    held still) or None."""
 
     file: str
     activity_seconds: float
     false_fires: list[FiredGesture] = field(default_factory=list)
     hits: list[tuple[Span, float | None]] = field(default_factory=list)
+    held: list[float | None] = field(default_factory=list)
 
     def as_json(self, holds: Mapping[str, float]) -> dict[str, Any]:
         return {
             "activity_minutes": round(self.activity_seconds / 60.0, 4),
             "false_fires": len(self.false_fires),
             "false_fire_gestures": [{"gesture": fire.gesture, "t": round(fire.t, 3)} for fire in self.false_fires],
-            "held": [_held_json(span, latency, holds) for span, latency in self.hits],
+            "held": [{**_held_json(span, latency, holds), "held_s": None if held is None else round(held, 3)}
+                     for (span, latency), held in zip(self.hits, self.held)],
         }
 
 
@@ -150,6 +155,7 @@ def score_clip(clip: LabelledClip, fires: Iterable[FiredGesture], duration: floa
         activity += max(0.0, duration - sum(span.end - span.start for span in held))
     score = ClipScore(clip.file, activity)
     first_hit: dict[int, float] = {}
+    held_for: dict[int, float] = {}
     for fire in sorted(fires, key=lambda fire: fire.t):
         index = next((position for position, span in enumerate(held)
                       if span.gesture == fire.gesture and span.start <= fire.t <= span.end), None)
@@ -157,7 +163,9 @@ def score_clip(clip: LabelledClip, fires: Iterable[FiredGesture], duration: floa
             score.false_fires.append(fire)
         elif index not in first_hit:
             first_hit[index] = fire.t - held[index].start
+            held_for[index] = fire.held
     score.hits = [(span, first_hit.get(position)) for position, span in enumerate(held)]
+    score.held = [held_for.get(position) for position in range(len(held))]
     return score
 
 
@@ -179,6 +187,9 @@ def summarise(scores: list[ClipScore], holds: Mapping[str, float]) -> dict[str, 
         "held_hit": len(latencies),
         "held_total": len(held),
         "held_on_time": sum(_held_json(span, latency, holds)["on_time"] for span, latency in held),
+        "held_on_time_from_hold": sum(
+            held_s is not None and span.gesture in holds and held_s <= holds[span.gesture] + LATENCY_SLACK + 1e-6
+            for score in scores for (span, _), held_s in zip(score.hits, score.held)),
         "latency_max_s": round(max(latencies), 3) if latencies else None,
         "per_clip": {score.file: score.as_json(holds) for score in scores},
     }
@@ -190,7 +201,7 @@ def format_summary(report: dict[str, Any]) -> str:
     for file, clip in report["per_clip"].items():
         held = " ".join(
             f"{span['gesture']}:{'miss' if not span['hit'] else format(span['latency_s'], '.2f')}"
-            + ("" if span["on_time"] or not span["hit"] else "(late)")
+            + ("" if span["on_time"] or not span["hit"] else f"(late; held {span['held_s']:.2f})")
             for span in clip["held"]) or "-"
         wrong = ", ".join(f"{fire['gesture']}@{fire['t']:.1f}" for fire in clip["false_fire_gestures"]) or "-"
         lines.append(f"{file:32s} {clip['activity_minutes']:12.2f} {clip['false_fires']:5d}  {held:16s}  {wrong}")
@@ -199,5 +210,6 @@ def format_summary(report: dict[str, Any]) -> str:
                  f"= {report['false_fires_per_minute']:.2f} a minute "
                  f"({', '.join(f'{name} {count}' for name, count in report['false_fires_by_gesture'].items()) or 'none'})")
     lines.append(f"held spans fired: {report['held_hit']} of {report['held_total']} "
-                 f"({report['held_on_time']} within hold + {LATENCY_SLACK:.2f} s of the span start)")
+                 f"({report['held_on_time']} within hold + {LATENCY_SLACK:.2f} s of the span start, "
+                 f"{report['held_on_time_from_hold']} of the gesture's first still frame)")
     return "\n".join(lines)

@@ -30,7 +30,7 @@ from gestured.recognition import features as feature_module
 from gestured.recognition.backends import KeypointBackend, create_backend
 from gestured.recognition.classifier import LABELS, GestureClassifier
 from gestured.recognition.stills import pick_hand
-from gestured.training import augment, extract, kinivi, procedural, real
+from gestured.training import activity, augment, extract, kinivi, procedural, real
 from gestured.training.dataset import Dataset, save_dataset
 from gestured.training.ensemble import train_ensemble
 from gestured.training.metrics import compute_metrics
@@ -59,6 +59,7 @@ class Recipe:
     rotated_none: int = 400  # real `none` hands (shape-defined ones only) turned to any angle
     degenerate_none: int = 20  # all-zero feature vectors (unusable keypoints) labelled none
     use_kinivi: bool = True
+    activity_none: bool = True  # hard negatives from activity clips (gestured.training.activity)
     image_stride: int = 1  # >1 keeps every k-th photo (fast test variants only)
 
 
@@ -68,6 +69,11 @@ BackendFactory = Callable[[], KeypointBackend]
 
 def default_backend_factory() -> KeypointBackend:
     return create_backend("mediapipe", mode="image", num_hands=extract.NUM_HANDS)
+
+
+def video_backend_factory() -> KeypointBackend:
+    """What `gestured record` uses on a video file."""
+    return create_backend("mediapipe", mode="video", num_hands=1)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,8 @@ def training_samples(shared_data: Path, recipe: Recipe, photos: RealKeypoints | 
     if recipe.use_kinivi:
         keypoints, labels, _rows = kinivi.load_kinivi(shared_data / "extra" / "keypoints" / "keypoint.csv")
         parts.append(Samples.of(keypoints, labels, "kinivi"))
+    if recipe.activity_none:
+        parts.append(activity.activity_samples(shared_data, video_backend_factory))
     base = cap_per_source(Samples.concat(*parts), recipe.per_source_cap, rng)
     pointers = cap_per_source(turned_pointers(base, rng), recipe.per_source_cap, rng)
     shape_defined = (photos.samples("train", shape_defined_none=True) if isinstance(photos, RealKeypoints)

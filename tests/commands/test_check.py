@@ -53,8 +53,8 @@ def test_ok_prints_a_summary_of_the_bindings(tmp_path: Path, capsys: pytest.Capt
         "  threshold 0.7, hold 0.2 s, release 0.3 s",
         "  3 bindings:",
         "    thumbs_up -> key play_pause",
-        "    point_up  -> key volume_up  (repeat every 0.3 s, right hand)",
-        "    ok        -> shell notify-send hi",
+        "    point_up  -> key volume_up  (hold 0.5 s, repeat every 0.3 s, right hand)",  # `gestures:` default
+        "    ok        -> shell notify-send hi  (hold 0.5 s)",
     ]
 
 

@@ -19,7 +19,9 @@ from gestured.config import (
     load_settings,
     read_config,
 )
-from gestured.config.settings import Binding, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction
+from gestured.config.settings import (
+    ArmOptions, Binding, DeliberateOptions, KeyAction, OpenPoseOptions, Settings, ShellAction, TypeAction,
+)
 from gestured.errors import GesturedError
 
 
@@ -130,7 +132,7 @@ BAD_FILES = [
             colour: red
         """,
         ["4: bindings.ok.colour: unknown setting: use one of key, type, shell, use_shell, timeout, "
-         "hold, threshold, release, repeat, hand, distance, duration"], id="unknown-binding-key"),
+         "hold, threshold, release, repeat, hand, distance, duration, max_motion"], id="unknown-binding-key"),
     pytest.param(
         """
         bindings:
@@ -265,7 +267,7 @@ BAD_FILES = [
             1: 2
         """,
         ["4: bindings.ok.1: unknown setting: use one of key, type, shell, use_shell, timeout, "
-         "hold, threshold, release, repeat, hand, distance, duration"], id="number-as-setting-name"),
+         "hold, threshold, release, repeat, hand, distance, duration, max_motion"], id="number-as-setting-name"),
     pytest.param("hold: 0.2\n---\nhold: 0.3\n",
                  ["2: YAML syntax error: expected a single document in the stream, but found another document"],
                  id="two-documents"),
@@ -302,7 +304,7 @@ def test_every_problem_is_reported_at_once_in_line_order(tmp_path: Path) -> None
         f"{path}:6: bindings.thumbs_upp: unknown gesture 'thumbs_upp' (did you mean 'thumbs_up'?)",
         f"{path}:10: bindings.ok.hand: must be 'left', 'right' or 'any', not 'both'",
         f"{path}:11: extra: unknown setting: use one of backend, camera, model, threshold, "
-        "hold, release, num_hands, mirrored, openpose, ui, bindings, apps",
+        "hold, release, num_hands, mirrored, openpose, ui, deliberate, gestures, arm, bindings, apps",
     ]
 
 
@@ -340,7 +342,8 @@ def test_bindings_inherit_global_timing_and_keep_their_overrides(tmp_path: Path)
     settings = load_settings(path)
     assert (settings.camera, settings.threshold, settings.num_hands, settings.mirrored) == ("2", 0.6, 2, True)
     assert settings.bindings == (
-        Binding("thumbs_up", KeyAction(("ctrl", "alt", "t")), hold=0.2, threshold=0.6, release=0.5),
+        Binding("thumbs_up", KeyAction(("ctrl", "alt", "t")), hold=0.2, threshold=0.6, release=0.5,
+                max_motion=5.0),  # the thumbs' default (settings.DEFAULT_GESTURES)
         Binding("point_up", KeyAction(("volume_up",)), hold=0.4, threshold=0.9, release=1.0,
                 repeat=0.3, hand="right"),
     )
@@ -425,7 +428,9 @@ def test_shipped_default_is_valid_and_binds_thumbs_up_to_play_pause() -> None:
     assert is_shipped_default(shipped) and "using the shipped default" in notes[0]
     bindings = {binding.gesture: binding for binding in settings.bindings}
     assert bindings["thumbs_up"].action == KeyAction(("play_pause",))
-    assert settings.hold <= 0.3 and all(binding.hold <= 0.3 for binding in settings.bindings)
+    # Thumbs stay quick; the shapes hands make all day hold longer (`gestures:` in the file).
+    assert settings.hold <= 0.3 and bindings["thumbs_up"].hold <= 0.3 and bindings["thumbs_down"].hold <= 0.3
+    assert bindings["point_left"].hold == bindings["point_right"].hold == 0.5
 
 
 def test_shipped_commented_examples_are_valid(tmp_path: Path) -> None:
@@ -531,3 +536,50 @@ def test_openpose_options_reach_the_backend_only_for_openpose(tmp_path: Path) ->
     assert settings.backend_options() == OpenPoseOptions(input_size=184, stage=1, region="tracker")
     assert (settings.num_hands, settings.mirrored) == (2, False)
     assert settings.backend_options("mediapipe") is None  # MediaPipe's own defaults
+
+
+@pytest.mark.parametrize("text, expected", [
+    pytest.param("deliberate:\n  max_motion: 0\n", ["2: deliberate.max_motion: must be more than 0, not 0"],
+                 id="zero-motion"),
+    pytest.param("deliberate:\n  min_size: 2\n", ["2: deliberate.min_size: must be at most 1, not 2"],
+                 id="size-above-1"),
+    pytest.param("deliberate:\n  evidence: maybe\n", ["2: deliberate.evidence: must be true or false, not 'maybe'"],
+                 id="evidence-not-bool"),
+    pytest.param("deliberate:\n  steady: 1\n",
+                 ["2: deliberate.steady: unknown setting: use one of max_motion, min_size, edge, evidence"],
+                 id="unknown-deliberate-key"),
+    pytest.param("gestures:\n  fsit: {hold: 1}\n", ["2: gestures.fsit: unknown gesture 'fsit' (did you mean 'fist'?)"],
+                 id="unknown-gesture-default"),
+    pytest.param("gestures:\n  fist: {hold: -1}\n", ["2: gestures.fist.hold: must be at least 0, not -1"],
+                 id="negative-gesture-hold"),
+    pytest.param("gestures:\n  fist: {speed: 1}\n",
+                 ["2: gestures.fist.speed: unknown setting: use one of hold, max_motion"], id="unknown-gesture-key"),
+    pytest.param("arm:\n  gesture: open_plam\n",
+                 ["2: arm.gesture: unknown gesture 'open_plam' (did you mean 'open_palm'?)"], id="unknown-arm-gesture"),
+    pytest.param("arm:\n  gesture: ok\n  seconds: 0\n", ["3: arm.seconds: must be more than 0, not 0"],
+                 id="zero-arm-seconds"),
+])
+def test_each_bad_deliberate_setting_gives_its_exact_problem(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = write_config(tmp_path, text)
+    assert problems_of(path) == [f"{path}:{line}" for line in expected]
+
+
+def test_deliberate_settings_and_per_gesture_defaults_reach_the_bindings(tmp_path: Path) -> None:
+    path = write_config(tmp_path, """
+        hold: 0.3
+        deliberate: {max_motion: 0.9, min_size: 0.05, edge: 0.1, evidence: false}
+        gestures:
+          fist: {hold: 1.0}
+          ok: {max_motion: 2}
+        arm: {gesture: open_palm, seconds: 4}
+        bindings:
+          fist: {key: mute}
+          ok: {key: mute, hold: 0.2}
+          point_up: {key: mute, max_motion: 0.5}
+        """)
+    settings = load_settings(path)
+    assert settings.deliberate == DeliberateOptions(max_motion=0.9, min_size=0.05, edge=0.1, evidence=False)
+    assert settings.arm == ArmOptions(gesture="open_palm", hold=1.0, seconds=4.0)
+    timing = {binding.gesture: (binding.hold, binding.max_motion) for binding in settings.bindings}
+    # The file's `gestures:` replaces the built-in per-gesture defaults as a whole.
+    assert timing == {"fist": (1.0, 0.9), "ok": (0.2, 2.0), "point_up": (0.3, 0.5)}

@@ -24,3 +24,18 @@ def test_overlay_draws_the_skeleton_and_leaves_the_frame_alone() -> None:
     assert canvas[60, 40].any() and canvas[180, 160].any()  # first and last keypoints are marked
     assert canvas[10:40, 10:190].any()  # the fired line at the top
     assert not canvas[195, 5].any()
+
+
+def test_overlay_says_why_a_visible_gesture_does_not_fire() -> None:
+    from gestured.runtime.debounce import Blocked
+
+    image = np.zeros((240, 320, 3), dtype=np.uint8)
+    keypoints = np.column_stack([np.linspace(40, 120, 21), np.linspace(100, 180, 21)])
+    hand = Hand.from_pixels(keypoints, (320, 240), handedness="right")
+    observation = Observation("fist", 0.9, "right")
+    plain = draw_overlay(image, [hand], [observation], [])
+    why = draw_overlay(image, [hand], [observation], [], [Blocked("fist", "right", "moving (2.0 > 0.7)")])
+    # The reason is written just under the label, at the hand's top-left corner.
+    assert (why[100:115, 40:200] != plain[100:115, 40:200]).any()
+    unrelated = draw_overlay(image, [hand], [observation], [], [Blocked("ok", "right", "moving")])
+    assert (unrelated == plain).all()

@@ -144,7 +144,7 @@ def test_two_bindings_are_independent() -> None:
 
 def test_two_hands_one_frame() -> None:
     debouncer = Debouncer([binding("thumbs_up", hold=0.1), binding("fist", hold=0.1, action=VOLUME)])
-    both = [[Observation("thumbs_up", 0.9, "right"), Observation("fist", 0.9, "left")]] * 10
+    both = [[Observation("thumbs_up", 0.9, "right", track=0), Observation("fist", 0.9, "left", track=1)]] * 10
     fired = run(debouncer, both)
     assert sorted((index, fire.binding.gesture) for index, fire in fired) == [(3, "fist"), (3, "thumbs_up")]
 

@@ -71,7 +71,7 @@ def test_fires_in_held_spans_hit_and_everything_else_is_false(tmp_path: Path) ->
 def test_summary_has_the_totals_and_per_clip_figures(tmp_path: Path) -> None:
     clips = read_labels(write(tmp_path, HEADER + "a.mp4\theld\tthumbs_up\t0\t2\t2\t\n"
                               + "b.mp4\tactivity\tnone\t0\t30\t30\t\n"))
-    scores = [score_clip(clips[0], [FiredGesture("thumbs_up", 0.5)], 2.0),
+    scores = [score_clip(clips[0], [FiredGesture("thumbs_up", 0.5, held=0.27)], 2.0),
               score_clip(clips[1], [FiredGesture("fist", 4.0), FiredGesture("fist", 9.0)], 30.0)]
     report = summarise(scores, {"thumbs_up": 0.25})
     assert report["false_fires"] == 2
@@ -80,6 +80,8 @@ def test_summary_has_the_totals_and_per_clip_figures(tmp_path: Path) -> None:
     assert report["false_fires_by_gesture"] == {"fist": 2}
     assert (report["held_hit"], report["held_total"]) == (1, 1)
     assert report["held_on_time"] == 0  # 0.5 s > hold 0.25 + 0.15
+    assert report["held_on_time_from_hold"] == 1  # held 0.27 s from its first still frame <= 0.4
     assert report["per_clip"]["b.mp4"]["false_fires"] == 2
     held = report["per_clip"]["a.mp4"]["held"][0]
     assert held["hit"] and held["latency_s"] == 0.5 and held["budget_s"] == 0.4 and not held["on_time"]
+    assert held["held_s"] == 0.27

@@ -264,7 +264,8 @@ def make_shared_tree(root: Path) -> Path:
 
 
 SMALL_RECIPE = Recipe(per_source_cap=50, per_label=60, hidden_layers=(16, 8), members=2, rotated_none=10,
-                      procedural_per_shape={"none": 30, "point_down": 5, "ok": 5}, degenerate_none=3)
+                      procedural_per_shape={"none": 30, "point_down": 5, "ok": 5}, degenerate_none=3,
+                      activity_none=False)  # tests/training/test_activity.py records clips
 
 
 def test_recipe_is_deterministic_and_uses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
