@@ -84,9 +84,12 @@ class FrameSource(Protocol):
 
     def interrupt(self) -> None:
         """Make a blocked iteration return soon; safe from a signal handler."""
+        return None
 
     def set_frame_filter(self, want: FrameFilter | None) -> None:
         """Ask `want(timestamp)` before decoding each frame (None: decode every frame)."""
+        return None
 
     def request_frame_rate(self, fps: float | None) -> None:
         """Deliver about `fps` frames a second from now on (None: the source's own rate)."""
+        return None

@@ -46,7 +46,7 @@ def write_mjpeg(video: Path, out: Path, fit: tuple[int, int] | None = (640, 480)
                 break
             image = fit_into(image, fit)
             if writer is None:
-                writer = cv2.VideoWriter(str(out), cv2.CAP_OPENCV_MJPEG, cv2.VideoWriter_fourcc(*"MJPG"), fps,
+                writer = cv2.VideoWriter(str(out), cv2.CAP_OPENCV_MJPEG, cv2.VideoWriter.fourcc(*"MJPG"), fps,
                                          (image.shape[1], image.shape[0]), [cv2.VIDEOWRITER_PROP_QUALITY, quality])
                 if not writer.isOpened():
                     raise SourceError(f"cannot write {out} with OpenCV's MJPG writer")

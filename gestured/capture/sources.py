@@ -106,7 +106,7 @@ class VideoFileSource(_PlayedSource):
         # Decode on the calling thread: FFmpeg's frame threads cost ~0.1 ms of CPU a frame
         # more handing frames between threads (the daemon idle on a static scene: 0.018-0.0195
         # of a core against 0.0195-0.0205, benchmarks/README.md).
-        self._capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+        self._capture: Any = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
         if not self._capture.isOpened():
             self._capture.release()
             raise SourceError(f"cannot decode video file {path}: is it a video OpenCV can read?")

@@ -8,7 +8,7 @@ frame rate can change while they stream (`V4l2Capture.set_frame_rate`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -106,8 +106,8 @@ def open_cv_capture(device: int | str, width: int, height: int, fourcc: str) -> 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     capture = cv2.VideoCapture(device, cv2.CAP_V4L2)
     if not capture.isOpened():
-        return capture  # type: ignore[no-any-return]
-    capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*fourcc))
+        return cast(Capture, capture)
+    capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*fourcc))
     capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
     capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
     capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)

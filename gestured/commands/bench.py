@@ -199,11 +199,11 @@ def write_static_clip(
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     scene = np.dstack([70 + 0.08 * xs, 90 + 0.1 * ys, 110 + 0.05 * (xs + ys)])
     for _ in range(8):  # furniture
-        x0, y0 = int(rng.integers(0, width * 0.8)), int(rng.integers(0, height * 0.8))
+        x0, y0 = int(rng.integers(0, int(width * 0.8))), int(rng.integers(0, int(height * 0.8)))
         x1, y1 = x0 + int(rng.integers(width // 12, width // 4)), y0 + int(rng.integers(height // 12, height // 4))
         scene[y0:y1, x0:x1] = rng.integers(20, 235, 3)
     scene = cv2.GaussianBlur(scene, (5, 5), 0)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
     if not writer.isOpened():
         raise GesturedError(f"cannot write {path} with OpenCV's mp4v encoder")
     try:
@@ -340,7 +340,7 @@ def _openpose(clips: list[Clip], notes: list[str]) -> dict[str, Any]:
 def _context(args: argparse.Namespace) -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in ("mediapipe", "opencv-contrib-python", "numpy"):
         try:
             versions[package] = version(package)

@@ -36,11 +36,15 @@ class Keyboard(Protocol):
 
 
 class Executor(Protocol):
-    """Runs (or pretends to run) actions; `executes` is False for a dry run."""
+    """Runs (or pretends to run) actions; `executes` is False for a dry run.
+
+    `execute` returns a Future when the action runs later (its result: None once it ran,
+    or why it did not, such as QUEUE_FULL), or None when nothing will run (a dry run).
+    """
 
     executes: bool
 
-    def execute(self, action: Action) -> None: ...
+    def execute(self, action: Action) -> Future[str | None] | None: ...
 
     def close(self) -> None: ...
 
@@ -59,7 +63,9 @@ class LazyKeyboard:
             return self._keyboard
         opener = self._open_keyboard
         if opener is None:
-            from gestured.output.keyboard import open_keyboard as opener
+            from gestured.output.keyboard import open_keyboard
+
+            opener = open_keyboard
         try:
             self._keyboard = opener()
         except GesturedError as error:  # KeyboardUnavailable

@@ -58,7 +58,7 @@ def batch_features(keypoints: np.ndarray) -> np.ndarray:
     if points.ndim != 3 or points.shape[1] != 21 or points.shape[2] < 2:
         raise ValueError(f"keypoints must have shape (N, 21, 2), got {points.shape}")
     points = points[:, :, :2]
-    finite = np.isfinite(points).all(axis=(1, 2))
+    finite = np.asarray(np.isfinite(points).all(axis=(1, 2)))
     points = np.where(finite[:, None, None], points, 0.0)
     centred = points - points.mean(axis=1, keepdims=True)
     spread = np.sqrt((centred**2).sum(axis=2).mean(axis=1))

@@ -26,7 +26,7 @@ from gestured.recognition.backends import KeypointBackend
 from gestured.recognition.hand import Hand
 from gestured.recognition.trajectory import TrajectoryTracker
 from gestured.runtime.context import BindingContext
-from gestured.runtime.debounce import Debouncer, Fire, Observation
+from gestured.runtime.debounce import Blocked, Debouncer, Fire, Observation
 from gestured.runtime.deliberate import DeliberateStage
 from gestured.runtime.events import GestureEvent, WhyNotFired
 from gestured.runtime.pipeline import Classifier, FrameGate, ObservationStage, Pipeline, Verdict
@@ -55,7 +55,7 @@ class Preview(Protocol):
     """The --show window; `show` returns False when the user closed it."""
 
     def show(self, frame: Frame, hands: Sequence[Hand], observations: Sequence[Observation],
-             events: Sequence[GestureEvent]) -> bool: ...
+             events: Sequence[GestureEvent], blocked: Sequence[Blocked] = ()) -> bool: ...
 
     def close(self) -> None: ...
 

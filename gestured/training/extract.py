@@ -41,7 +41,7 @@ class Detection:
 
     def hands(self) -> list[Hand]:
         return [
-            Hand.from_pixels(points, self.frame_size, score=float(score), handedness=side)  # type: ignore[arg-type]
+            Hand.from_pixels(points, self.frame_size, score=float(score), handedness=side)
             for points, score, side in zip(self.keypoints, self.scores, self.handedness)
         ]
 

@@ -183,10 +183,11 @@ def heldout_metrics(classifier: GestureClassifier, held_out: RealKeypoints) -> d
         }
     pointers = [hand for image, hand in groups["other_people"] if image.label == "point_up" and hand is not None]
     if pointers:
-        keypoints, labels = augment.turn_pointers(np.array(pointers), np.random.default_rng(0))
-        predicted = np.array(classifier.predict(feature_module.batch_features(keypoints)))
+        keypoints, turned_labels = augment.turn_pointers(np.array(pointers), np.random.default_rng(0))
+        turned_predicted = np.array(classifier.predict(feature_module.batch_features(keypoints)))
         # Not a real photo of a sideways point: held-out point_up hands turned a quarter.
-        results["turned_held_out_point_up"] = {"samples": len(labels), "accuracy": float((predicted == labels).mean())}
+        results["turned_held_out_point_up"] = {"samples": len(turned_labels),
+                                               "accuracy": float(np.mean(turned_predicted == turned_labels))}
     return results
 
 

@@ -42,9 +42,9 @@ class X11Focus:
 
         Raises GesturedError when the display cannot be opened.
         """
-        import Xlib.display  # type: ignore[import-untyped]
-        import Xlib.error  # type: ignore[import-untyped]
-        import Xlib.X  # type: ignore[import-untyped]
+        import Xlib.display
+        import Xlib.error
+        import Xlib.X
 
         try:
             self._display = Xlib.display.Display(self.display_name)
@@ -74,7 +74,7 @@ class X11Focus:
             self._display = None
 
     def _work(self) -> None:
-        import Xlib.error  # type: ignore[import-untyped]
+        import Xlib.error
 
         try:
             while not self._stopping.is_set():
@@ -86,7 +86,7 @@ class X11Focus:
             self._answer = None
 
     def _changed(self) -> bool:
-        import Xlib.X  # type: ignore[import-untyped]
+        import Xlib.X
 
         changed = False
         while self._display.pending_events():
@@ -97,7 +97,7 @@ class X11Focus:
         return changed
 
     def _read(self) -> FocusedApp | None:
-        import Xlib.error  # type: ignore[import-untyped]
+        import Xlib.error
 
         try:
             window = self._active_window()
@@ -106,7 +106,7 @@ class X11Focus:
             return None
 
     def _active_window(self) -> Any:
-        import Xlib.X  # type: ignore[import-untyped]
+        import Xlib.X
 
         root = self._display.screen().root
         if self.ewmh:
