@@ -99,12 +99,23 @@ class CachedFrames:
     def __init__(self, data: dict[str, np.ndarray]) -> None:
         width, height = data["size"][0]
         self.data, self.image = data, np.zeros((int(height), int(width), 3), np.uint8)
+        self.want: Any = None
 
     def __iter__(self) -> Iterator[Any]:
         from gestured.capture.frames import Frame
 
         for index, timestamp in enumerate(self.data["t"]):
-            yield Frame(self.image, float(timestamp), index)
+            if self.want is None or self.want(float(timestamp)):  # the landmarker rate's skips
+                yield Frame(self.image, float(timestamp), index)
+
+    def set_frame_filter(self, want: Any) -> None:
+        self.want = want
+
+    def request_frame_rate(self, fps: float | None) -> None:
+        pass
+
+    def interrupt(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
