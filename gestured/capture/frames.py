@@ -77,6 +77,7 @@ class FrameSource(Protocol):
 
     name: str
     is_live: bool
+    stills: bool = False  # frames are separate photos, not a stream (an image folder)
 
     def __iter__(self) -> Iterator[Frame]: ...
 
@@ -89,6 +90,10 @@ class FrameSource(Protocol):
     def set_frame_filter(self, want: FrameFilter | None) -> None:
         """Ask `want(timestamp)` before decoding each frame (None: decode every frame)."""
         return None
+
+    def frame_name(self, frame: Frame) -> str:
+        """Where `frame` came from, for a dataset's `source` column."""
+        return f"{self.name}#{frame.index}"
 
     def request_frame_rate(self, fps: float | None) -> None:
         """Deliver about `fps` frames a second from now on (None: the source's own rate)."""

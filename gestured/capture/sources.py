@@ -161,6 +161,8 @@ class ImageFolderSource(_PlayedSource):
     a folder with no images.
     """
 
+    stills = True
+
     def __init__(
         self,
         path: str | Path,
@@ -182,6 +184,10 @@ class ImageFolderSource(_PlayedSource):
         if not self.paths:
             raise SourceError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}")
         self._start_playing(realtime, clock, sleep)
+
+    def frame_name(self, frame: Frame) -> str:
+        """The image file `frame` was read from."""
+        return str(self.paths[frame.index])
 
     def __iter__(self) -> Iterator[Frame]:
         from gestured.capture.images import read_image

@@ -20,7 +20,7 @@ from typing import Callable, TextIO
 import numpy as np
 
 from gestured.capture.frames import FrameSource
-from gestured.capture.sources import ImageFolderSource, open_source
+from gestured.capture.sources import open_source
 from gestured.errors import GesturedError
 from gestured.paths import data_dir
 from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
@@ -103,7 +103,6 @@ def capture(
     Stops at the end of the source or after `max_samples` samples (0: no limit).
     Returns False when stopped by Ctrl-C (what was captured stays in `recorder`), else True.
     """
-    paths = source.paths if isinstance(source, ImageFolderSource) else None
     try:
         for frame in source:
             if frame.index % every:
@@ -113,8 +112,7 @@ def capture(
                 hands = detect_still(backend, frame.image)
             else:
                 hands = backend.detect(frame.image, int(round(frame.timestamp * 1000)))
-            name = str(paths[frame.index]) if paths else f"{source.name}#{frame.index}"
-            recorder.add(pick_hand(hands, (width, height)), (width, height), name, frame.timestamp)
+            recorder.add(pick_hand(hands, (width, height)), (width, height), source.frame_name(frame), frame.timestamp)
             on_frame(recorder)
             if max_samples and recorder.samples >= max_samples:
                 break
@@ -179,7 +177,7 @@ def main(args: argparse.Namespace) -> int:
     check_writable(folder)  # before capturing: a bad --out loses no samples
     path = output_path(folder, args.label, args.format, datetime.now())
     source = open_source(args.source, max_attempts=RECORD_CAMERA_ATTEMPTS)
-    still = isinstance(source, ImageFolderSource)
+    still = source.stills
     limit = args.max_samples if args.max_samples is not None else (LIVE_MAX_SAMPLES if source.is_live else 0)
     recorder = Recorder(args.label, session=path.stem)
     if source.is_live:

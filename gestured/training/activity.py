@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from gestured.config.settings import NO_GESTURE
 from gestured.errors import GesturedError
 from gestured.recognition.backends import KeypointBackend
 from gestured.training import extract
@@ -28,7 +29,7 @@ from gestured.training.samples import Samples
 
 logger = logging.getLogger(__name__)
 
-NONE_LABEL = "none"
+NONE_LABEL = NO_GESTURE
 # Relative to the shared data folder.
 TRAINING_CLIPS: tuple[str, ...] = (
     "videos/asl.mp4",

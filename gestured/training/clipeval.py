@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from gestured.config.settings import NO_GESTURE
 from gestured.errors import GesturedError
 
 REQUIRED_COLUMNS = ("file", "kind", "gesture", "from_s", "to_s")
@@ -140,8 +141,8 @@ def _span(values: dict[str, str], where: str) -> Span:
         raise GesturedError(f"{where}: from_s and to_s must be numbers of seconds") from None
     if not 0 <= start < end:
         raise GesturedError(f"{where}: the span {start} - {end} s must start at 0 or later and end after it starts")
-    gesture = values.get("gesture") or "none"
-    if kind == "held" and gesture == "none":
+    gesture = values.get("gesture") or NO_GESTURE
+    if kind == "held" and gesture == NO_GESTURE:
         raise GesturedError(f"{where}: a held span names the gesture held")
     return Span(kind, gesture, start, end)
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from gestured.config.settings import NO_GESTURE
 from gestured.errors import GesturedError
 from gestured.recognition import openpose_features
 from gestured.recognition.classifier import GestureClassifier
@@ -39,7 +40,7 @@ from gestured.training.samples import Samples
 logger = logging.getLogger(__name__)
 
 RECIPE_NAME = "openpose"
-NONE_LABEL = "none"
+NONE_LABEL = NO_GESTURE
 
 
 @dataclass(frozen=True)

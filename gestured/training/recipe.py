@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from gestured.config.settings import NO_GESTURE
 from gestured.recognition import features as feature_module
 from gestured.recognition.backends import KeypointBackend, create_backend
 from gestured.recognition.classifier import LABELS, GestureClassifier
@@ -39,7 +40,7 @@ from gestured.training.samples import Samples, balance, cap_per_source, with_mir
 logger = logging.getLogger(__name__)
 
 RECIPE_NAME = "default"
-NONE_LABEL = "none"
+NONE_LABEL = NO_GESTURE
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from gestured.capture.frames import Frame
+from gestured.capture.frames import Frame, FrameSource
 from gestured.capture.sources import ImageFolderSource
 from gestured.cli import main as gestured
 from gestured.commands.record import Recorder, capture
@@ -97,7 +97,7 @@ def test_record_refuses_a_label_that_is_no_file_name(tmp_path: Path, capsys: pyt
     assert "use letters, digits" in capsys.readouterr().err
 
 
-class InterruptedSource:
+class InterruptedSource(FrameSource):
     """A real image folder that raises KeyboardInterrupt (as Ctrl-C does) after `frames` frames."""
 
     def __init__(self, folder: Path, frames: int) -> None:
@@ -119,7 +119,7 @@ def test_ctrl_c_keeps_what_was_captured(tmp_path: Path, shared_data: Path, landm
     recorder = Recorder("thumbs_up", session="test")
     backend = create_backend("mediapipe", mode="image", num_hands=2, options=MediaPipeOptions(model_path=landmarker_model))
     try:
-        finished = capture(source, backend, recorder, still=True)  # type: ignore[arg-type]
+        finished = capture(source, backend, recorder, still=True)
     finally:
         backend.close()
     assert finished is False
