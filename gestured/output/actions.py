@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from gestured.config.settings import Action, KeyAction, ShellAction, TypeAction, describe_action
-from gestured.config.settings import Action, KeyAction, ShellAction, TypeAction, describe_action
 from gestured.errors import GesturedError
+from gestured.output.keyboard import Keyboard
 from gestured.output.shell import STDERR_LIMIT, CommandRunner, shell_command
 
 logger = logging.getLogger(__name__)
@@ -27,12 +27,6 @@ __all__ = ["ACTIONS", "ActionExecutor", "DryRunExecutor", "QUEUE_FULL", "STDERR_
 
 QUEUE_LIMIT = 16  # shell commands waiting or running; a fire beyond it is dropped
 QUEUE_FULL = "queue_full"  # why a dropped action did not run
-
-
-class Keyboard(Protocol):
-    def press_combo(self, keys: tuple[str, ...]) -> None: ...
-
-    def type_text(self, text: str) -> None: ...
 
 
 class Executor(Protocol):
