@@ -8,10 +8,11 @@ and is imported only when it is the one asked for.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import logging
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from gestured import __version__
 from gestured.errors import GesturedError, StopRequested
@@ -32,9 +33,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
 DEFAULT_COMMAND = "run"
 
 
+class UnknownCommand(GesturedError):
+    """A first word that names no command."""
+
+
 def _with_default_command(argv: list[str]) -> list[str]:
-    """`gestured --dry-run` means `gestured run --dry-run`."""
+    """`gestured --dry-run` means `gestured run --dry-run`; a first word that is no
+    command raises UnknownCommand (run takes no words, only options)."""
     top_level = {"-h", "--help", "--version"}
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        close = difflib.get_close_matches(argv[0], list(COMMANDS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f"; commands: {', '.join(COMMANDS)}"
+        raise UnknownCommand(f"unknown command {argv[0]!r}{hint}")
     if not argv or (argv[0] not in COMMANDS and argv[0] not in top_level):
         return [DEFAULT_COMMAND, *argv]
     return argv
@@ -49,9 +59,18 @@ def _catch_startup_signals() -> object | None:
     return StartupSignals().install() if threading.current_thread() is threading.main_thread() else None
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse without prefix matching: `--dry-ru` is an error, not `--dry-run`
+    (subcommands' parsers are made of the same class, so it holds for them too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser; only `command`'s module is imported to fill its options."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="gestured",
         description="Webcam hand-gesture daemon. With no command it runs the daemon.",
     )
@@ -70,18 +89,32 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging(level_name: str) -> None:
+    """gestured's own messages at `level_name` on stderr; other libraries' (matplotlib's
+    `generated new fontManager`, which MediaPipe's import pulls in) only from WARNING,
+    or everything at debug."""
+    level = getattr(logging, level_name.upper())
+    logging.basicConfig(level=max(level, logging.WARNING) if level > logging.DEBUG else level,
+                        format="gestured: %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("gestured").setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code (2: usage or config error, 130: Ctrl+C)."""
     try:
         return _main(argv)
-    except StopRequested:  # SIGTERM/SIGINT while `run` was starting: a clean stop
-        return 0
+    except StopRequested as stop:  # a signal while `run` was starting: SIGTERM stops cleanly,
+        return 130 if str(stop) == "SIGINT" else 0  # Ctrl-C before any frame is a failure
     except KeyboardInterrupt:  # Ctrl+C while importing or parsing: no traceback
         return 130
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    arguments = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    try:
+        arguments = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    except UnknownCommand as error:
+        print(f"gestured: error: {error}", file=sys.stderr)
+        return 2
     command = arguments[0] if arguments and arguments[0] in COMMANDS else None
     startup_signals = _catch_startup_signals() if command == DEFAULT_COMMAND else None
     args = build_parser(command).parse_args(arguments)
@@ -89,11 +122,7 @@ def _main(argv: Sequence[str] | None) -> int:
         args.startup_signals = startup_signals
     if args.command is None:
         return 0
-    logging.basicConfig(
-        level=getattr(logging, args.log_level.upper()),
-        format="gestured: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(args.log_level)
     try:
         module = importlib.import_module(COMMANDS[args.command][0])
         return int(module.main(args) or 0)

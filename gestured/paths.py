@@ -25,6 +25,25 @@ def shipped_path(*parts: str) -> Path:
     return Path(sys.prefix, "share", APP).joinpath(*parts)
 
 
+def shared_dir(search: list[Path] | None = None) -> Path | None:
+    """The team's shared folder (data/videos, data/extra...): $GESTURED_SHARED_DIR; else
+    the first `shared/` holding `data/` beside a folder of `search` or one of its parents
+    (default: the checkout gestured runs from, then the current folder, so a pip or pipx
+    install run from its clone finds it). None when there is none."""
+    override = os.environ.get("GESTURED_SHARED_DIR")
+    if override:
+        return Path(override).expanduser()
+    if search is None:
+        root = _checkout_root()
+        search = ([root] if root is not None else []) + [Path.cwd()]
+    for start in search:
+        start = start.resolve()
+        for folder in (start, *start.parents):
+            if (folder / "shared" / "data").is_dir():
+                return folder / "shared"
+    return None
+
+
 def shipped_models_dir() -> Path:
     """The models that ship with gestured (pyproject installs models/ under <prefix>/share/gestured)."""
     return shipped_path("models")

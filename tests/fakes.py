@@ -18,6 +18,7 @@ import numpy as np
 
 from gestured.capture.frames import Frame, FrameSource
 from gestured.config.settings import Action
+from gestured.output.actions import RAN, Outcome, Report
 from gestured.recognition.classifier import LABELS, Prediction
 from gestured.recognition.hand import Hand
 
@@ -159,14 +160,15 @@ class RecordingKeyboard:
 
 @dataclass
 class RecordingExecutor:
-    """An Executor that records actions instead of running them."""
+    """An Executor that records actions instead of running them, reporting `outcome` for each."""
 
-    executes: bool = True
+    outcome: Outcome = RAN
     actions: list[Action] = field(default_factory=list)
     closed: bool = False
 
-    def execute(self, action: Action) -> None:
+    def execute(self, action: Action, report: Report) -> None:
         self.actions.append(action)
+        report(self.outcome)
 
     def close(self) -> None:
         self.closed = True

@@ -1,8 +1,10 @@
-"""A camera as a frame source that never hangs and never gives up.
+"""A camera as a frame source that never hangs.
 
 OpenCV can block forever opening a busy camera, so the open runs in a worker thread
 with a timeout. A camera that is missing, busy or disappears is retried with capped
-exponential backoff, logged once per distinct problem. Capture runs in its own thread
+exponential backoff, each attempt logged with the delay before the next; a run at a
+terminal gives up after `INTERACTIVE_WAIT` seconds and says what /dev/video* holds
+(`give_up_after`), a service waits for ever. Capture runs in its own thread
 and keeps only the newest frame, so processing never works through a stale queue; a
 frame the loop does not want (the idle gate) is grabbed but never decoded. An MJPG or YUYV
 camera hands over its own data (OpenCV's `CAP_PROP_CONVERT_RGB` off), which a `Frame`
@@ -79,6 +81,21 @@ def open_with_timeout(open_capture: Callable[[], Capture], timeout: float, name:
         capture.release()
         raise SourceError(f"camera {name} not found or busy: {device_hint(name)}")
     return capture
+
+
+# A person at a terminal is told within this many seconds that the camera isn't there.
+INTERACTIVE_WAIT = 5.0
+TRY_A_FILE = "or try a video file or a folder of images: --source FILE"
+
+
+def give_up_after(wait_for_camera: bool, streams: tuple[Any, ...] = ()) -> float | None:
+    """How long a missing camera is waited for: INTERACTIVE_WAIT seconds when someone
+    watches (stdin and stderr are a terminal), for ever for a service or with
+    --wait-for-camera (None). `streams` defaults to (sys.stdin, sys.stderr)."""
+    import sys
+
+    watched = all(stream is not None and stream.isatty() for stream in (streams or (sys.stdin, sys.stderr)))
+    return INTERACTIVE_WAIT if watched and not wait_for_camera else None
 
 
 def device_hint(name: str, devices: list[str] | None = None) -> str:
@@ -167,17 +184,17 @@ class CameraSource(FrameSource):
         clock: Callable[[], float] = time.monotonic,
         epoch: float | None = None,
         capture_factory: Callable[[int | str, int, int, str], Capture] = open_cv_capture,
-        max_attempts: int | None = None,
+        give_up_after: float | None = None,
         reopen: bool = True,
     ) -> None:
         self.device = device
-        # None: a daemon retries forever; a one-shot command (record) gives up with the error.
-        self.max_attempts = max_attempts
+        self.give_up_after = give_up_after
         self.name = f"camera {device}"
         self.open_timeout = open_timeout
         self.read_timeout = read_timeout
         self.mode = (width, height, fourcc)
-        self.backoff = backoff or Backoff()
+        # Someone waiting at a terminal gets a few quick tries; a service backs off to 30 s.
+        self.backoff = backoff or (Backoff() if give_up_after is None else Backoff(0.5, 1.0))
         self._stop = threading.Event()
         self._sleep = sleep or self._stop.wait
         self._clock = clock
@@ -193,8 +210,12 @@ class CameraSource(FrameSource):
         self._applied_fps: float | None = None
 
     def open(self) -> Capture | None:
-        """Open the camera, retrying with backoff until it works or `interrupt()`; None if stopped."""
-        attempts = 0
+        """Open the camera, retrying with backoff until it works or `interrupt()`; None if stopped.
+
+        Raises SourceError (what /dev/video* holds, what to do) once `give_up_after`
+        seconds would pass before the next try.
+        """
+        attempts, started = 0, self._clock()
         while not self._stop.is_set():
             attempts += 1
             try:
@@ -205,10 +226,11 @@ class CameraSource(FrameSource):
             except SourceError as error:
                 if self._stop.is_set():
                     return None
-                if self.max_attempts is not None and attempts >= self.max_attempts:
-                    raise
-                self._report_problem(str(error))
-                self._sleep(self.backoff.next_delay())
+                delay = self.backoff.next_delay()
+                if self.give_up_after is not None and self._clock() - started + delay > self.give_up_after:
+                    raise SourceError(f"{error}, {TRY_A_FILE}") from None
+                self._report_problem(str(error), delay, attempts)
+                self._sleep(delay)
                 continue
             if attempts > 1 or self._last_problem:
                 logger.info("%s opened after %d attempt(s)", self.name, attempts)
@@ -217,13 +239,19 @@ class CameraSource(FrameSource):
             return capture
         return None
 
-    def _report_problem(self, message: str) -> None:
-        """Log a problem once when it first appears (WARNING), then at DEBUG while it lasts."""
-        if message != self._last_problem:
-            logger.warning("%s; retrying with backoff up to %g s", message, self.backoff.maximum)
-            self._last_problem = message
-        else:
-            logger.debug("%s (still)", message)
+    def _report_problem(self, message: str, delay: float, attempt: int | None = None) -> None:
+        """Log a failed attempt. A service logs each one with the wait before the next: a
+        new problem as a WARNING, the same again at INFO (the backoff keeps that to two a
+        minute). Someone at a terminal gets one line, then the verdict (see open())."""
+        repeated = message == self._last_problem
+        self._last_problem = message
+        if self.give_up_after is not None:
+            logger.log(logging.DEBUG if repeated else logging.INFO, "%s; waiting up to %g s for it",
+                       message, self.give_up_after)
+            return
+        counted = f" (attempt {attempt})" if attempt is not None else ""
+        logger.log(logging.INFO if repeated else logging.WARNING, "%s%s; trying again in %g s",
+                   message, counted, delay)
 
     def __iter__(self) -> Iterator[Frame]:
         start = self._clock() if self._epoch is None else self._epoch
@@ -250,8 +278,9 @@ class CameraSource(FrameSource):
             if not self.reopen:
                 return
             if not self._stop.is_set():
-                self._report_problem(f"{self.name} stopped delivering frames (unplugged or suspended?)")
-                self._sleep(self.backoff.next_delay())
+                delay = self.backoff.next_delay()
+                self._report_problem(f"{self.name} stopped delivering frames (unplugged or suspended?)", delay)
+                self._sleep(delay)
 
     def _frame(self, data: np.ndarray, timestamp: float, index: int) -> Frame | None:
         """A frame over the camera's data, decoded when used; None (logged) for data of no known shape."""

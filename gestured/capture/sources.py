@@ -24,7 +24,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DEFAULT_FOLDER_FPS = 10.0
 FALLBACK_VIDEO_FPS = 30.0
 CAMERA_OPTIONS = ("open_timeout", "read_timeout", "width", "height", "fourcc", "backoff", "sleep", "clock",
-                  "epoch", "capture_factory", "max_attempts")
+                  "epoch", "capture_factory", "give_up_after")
 
 
 def _want_all(_timestamp: float) -> bool:
@@ -106,13 +106,22 @@ class VideoFileSource(_PlayedSource):
         # Decode on the calling thread: FFmpeg's frame threads cost ~0.1 ms of CPU a frame
         # more handing frames between threads (the daemon idle on a static scene: 0.018-0.0195
         # of a core against 0.0195-0.0205, benchmarks/README.md).
-        self._capture: Any = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+        # OpenCV's own `[ WARN:0@...] ... can't be used to capture by name` for a file that is
+        # no video would only repeat, worse, the error below.
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        try:
+            self._capture: Any = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+        finally:
+            cv2.utils.logging.setLogLevel(level)
         if not self._capture.isOpened():
             self._capture.release()
             raise SourceError(f"cannot decode video file {path}: is it a video OpenCV can read?")
         fps = float(self._capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = fps if math.isfinite(fps) and fps > 0 else FALLBACK_VIDEO_FPS
         self.size = (int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        count = float(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)
+        self.frame_count = int(count) if math.isfinite(count) and count > 0 else None  # as the file says
         self._start_playing(realtime, clock, sleep)
 
     def __iter__(self) -> Iterator[Frame]:

@@ -1,8 +1,9 @@
 """`gestured bench`: time each pipeline stage on video, idle and active.
 
 With no `--source` it plays a built-in set: a hand held still (demo.mp4) and a hand moving
-(asl.mp4) from ../shared/data/videos where present (`$GESTURED_SHARED_DIR` overrides
-../shared), and an empty static scene it writes itself (a still room with sensor noise,
+(asl.mp4) from the shared folder's data/videos where found (`gestured.paths.shared_dir`:
+`$GESTURED_SHARED_DIR`, else ../shared of the checkout or of the current folder), and an
+empty static scene it writes itself (a still room with sensor noise,
 mp4v, 640x480, 30 fps). The measurement itself is `gestured.bench.core`.
 """
 
@@ -21,14 +22,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from gestured import paths
 from gestured.bench.core import FRAME_SIZE, Clip, ClipRunner, Parts
 from gestured.bench.report import summarise
 from gestured.config.settings import Binding
 from gestured.errors import GesturedError
+from gestured.progress import progress
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 HAND_CLIPS = (("demo.mp4", "hand_still"), ("asl.mp4", "hand_moving"))
 STATIC_SECONDS = 10.0
 STATIC_FPS = 30.0
@@ -71,12 +73,15 @@ def main(args: argparse.Namespace) -> int:
         runner = ClipRunner(parts, realtime=args.realtime, min_seconds=args.seconds)
         results = []
         try:
-            for clip in clips:
-                logger.info("playing %s (%s)%s", clip.path, clip.kind, " in real time" if args.realtime else "")
-                try:
-                    results.append(runner.run(clip))
-                except OSError as error:
-                    raise GesturedError(f"cannot read {clip.path} ({error}): is it a video file OpenCV can read?") from error
+            with progress(len(clips), "bench", "clips") as bar:
+                for clip in clips:
+                    logger.info("playing %s (%s)%s", clip.path, clip.kind, " in real time" if args.realtime else "")
+                    try:
+                        results.append(runner.run(clip))
+                    except OSError as error:
+                        raise GesturedError(f"cannot read {clip.path} ({error}): is it a video file OpenCV can "
+                                            "read?") from error
+                    bar.update(1)
             report = summarise(results)
             if args.backend == "mediapipe" and parts.bare is not None:
                 report.update(_battery(results, parts, args, Path(scratch), notes, report))
@@ -143,11 +148,6 @@ def battery_parts(bench_parts: Parts, model: str | None, *, full_rate: bool, gat
                         make_daemon=make_daemon, make_gate=MotionGate, threshold=settings.threshold)
 
 
-def shared_dir() -> Path:
-    """../shared next to the project, or $GESTURED_SHARED_DIR."""
-    return Path(os.environ.get("GESTURED_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
-
-
 def _clips(args: argparse.Namespace, scratch: Path, notes: list[str]) -> list[Clip]:
     if args.source:
         clips = []
@@ -158,7 +158,8 @@ def _clips(args: argparse.Namespace, scratch: Path, notes: list[str]) -> list[Cl
             clips.append(Clip(path.stem, path, "given"))
         notes.append("clips given with --source: a clip counts as active when the backend saw a hand in it")
         return clips
-    clips = hand_clips(shared_dir() / "data" / "videos", notes)
+    shared = paths.shared_dir()
+    clips = hand_clips(shared / "data" / "videos" if shared is not None else None, notes)
     static = write_static_clip(scratch / "static.mp4", seconds=max(STATIC_SECONDS, args.seconds))
     clips.append(Clip("static", static, "static", False))
     notes.append(f"static: synthesised empty scene, {FRAME_SIZE[0]}x{FRAME_SIZE[1]} mp4v "
@@ -166,17 +167,23 @@ def _clips(args: argparse.Namespace, scratch: Path, notes: list[str]) -> list[Cl
     return clips
 
 
-def hand_clips(videos: Path, notes: list[str]) -> list[Clip]:
-    """The hand clips of the built-in set found in `videos`; says in `notes` which were played
-    and which were skipped."""
+def hand_clips(videos: Path | None, notes: list[str]) -> list[Clip]:
+    """The hand clips of the built-in set found in `videos`; says in `notes`, and as a
+    warning, which were skipped and how to get them."""
+    found = videos is not None and all((videos / name).is_file() for name, _kind in HAND_CLIPS)
+    if videos is None or not found:
+        where = "no shared folder found" if videos is None else f"not all in {videos}"
+        message = (f"hand clips {', '.join(name for name, _kind in HAND_CLIPS)}: {where}; set "
+                   "GESTURED_SHARED_DIR to the shared folder (the one holding data/videos/demo.mp4) or pass "
+                   "--source VIDEO; active numbers cover only the clips played")
+        logger.warning("%s", message)
+        notes.append(message)
+    if videos is None:
+        return []
     clips = [Clip(Path(name).stem, videos / name, kind, True) for name, kind in HAND_CLIPS
              if (videos / name).is_file()]
     if clips:
         notes.append(f"hand clips from {videos}: " + ", ".join(f"{clip.path.name} ({clip.kind})" for clip in clips))
-    missing = [name for name, _kind in HAND_CLIPS if not (videos / name).is_file()]
-    if missing:
-        notes.append(f"hand clips missing from {videos}: {', '.join(missing)} skipped "
-                     "(set GESTURED_SHARED_DIR to the shared folder); active numbers cover only the clips played")
     return clips
 
 
@@ -223,6 +230,8 @@ class MediaPipeBareCall:
         import mediapipe
         from mediapipe.tasks.python import BaseOptions, vision
 
+        from gestured.recognition.backends.mediapipe import native_stderr_to_debug
+
         self._mediapipe = mediapipe
         options = vision.HandLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
@@ -232,19 +241,31 @@ class MediaPipeBareCall:
             min_hand_presence_confidence=0.5,
             min_tracking_confidence=0.5,
         )
-        self._landmarker: Any = vision.HandLandmarker.create_from_options(options)
+        # Its native start-up, first-frame and close lines go to DEBUG, as the backend's do.
+        with native_stderr_to_debug():
+            self._landmarker: Any = vision.HandLandmarker.create_from_options(options)
+        self._first_call = True
 
     def prepare(self, frame_bgr: np.ndarray) -> Any:
         rgb = np.ascontiguousarray(frame_bgr[:, :, ::-1])
         return self._mediapipe.Image(image_format=self._mediapipe.ImageFormat.SRGB, data=rgb)
 
     def __call__(self, prepared: Any, timestamp_ms: int) -> object:
+        if self._first_call:
+            from gestured.recognition.backends.mediapipe import native_stderr_to_debug
+
+            self._first_call = False
+            with native_stderr_to_debug():
+                return self._landmarker.detect_for_video(prepared, timestamp_ms)
         return self._landmarker.detect_for_video(prepared, timestamp_ms)
 
     def close(self) -> None:
+        from gestured.recognition.backends.mediapipe import native_stderr_to_debug
+
         landmarker, self._landmarker = self._landmarker, None
         if landmarker is not None:
-            landmarker.close()
+            with native_stderr_to_debug():
+                landmarker.close()
 
 
 def build_parts(

@@ -24,6 +24,7 @@ import numpy as np
 
 from gestured.capture.sources import IMAGE_SUFFIXES
 from gestured.errors import GesturedError
+from gestured.progress import progress
 from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
 from gestured.recognition.classifier import LABELS, NONE_LABEL, GestureClassifier, load_classifier
 from gestured.recognition.stills import detect_still, pick_hand
@@ -140,12 +141,6 @@ def _read_image(path: Path) -> np.ndarray | None:
     return read_image(path)
 
 
-def _progress(stream: Any) -> Callable[[int, int], None]:
-    if not stream.isatty():
-        return lambda done, total: None
-    return lambda done, total: print(f"\reval: {done}/{total} images\033[K", end="", file=stream, flush=True)
-
-
 def main(args: argparse.Namespace) -> int:
     if args.videos is not None:
         from gestured.commands import eval_videos
@@ -162,11 +157,15 @@ def main(args: argparse.Namespace) -> int:
         raise GesturedError(f"--plot {args.plot}: its folder does not exist")
     backend = create_backend(args.backend, mode="image", num_hands=2, offline=args.offline)
     try:
-        report = evaluate(images, backend, classifier, _read_image, _progress(sys.stderr))
+        with progress(len(images), "eval", "images") as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.total = total  # images of labels the model knows
+                bar.update(done - bar.n)
+
+            report = evaluate(images, backend, classifier, _read_image, advance)
     finally:
         backend.close()
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     report["model"] = str(args.model) if args.model else "shipped default"
     report["backend"] = args.backend
     print(json.dumps(report, indent=2) if args.json else format_report(report))
@@ -177,6 +176,7 @@ def main(args: argparse.Namespace) -> int:
             plot_confusion(report, args.plot, title=title)
         except OSError as error:
             raise GesturedError(f"cannot write {args.plot}: {error.strerror}") from error
+        print(f"wrote the confusion matrix to {args.plot}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

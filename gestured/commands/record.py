@@ -15,14 +15,17 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Any, Callable
 
 import numpy as np
 
+from gestured.capture.camera import give_up_after
 from gestured.capture.frames import FrameSource
-from gestured.capture.sources import open_source
+from gestured.capture.sources import ImageFolderSource, open_source
+from gestured.commands.run import add_wait_for_camera
 from gestured.errors import GesturedError
 from gestured.paths import data_dir
+from gestured.progress import progress
 from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
 from gestured.recognition.hand import Hand
 from gestured.recognition.stills import detect_still, pick_hand
@@ -50,6 +53,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="use every Nth frame (default: 1; 3 gives more varied samples from a camera)")
     parser.add_argument("--format", choices=("npz", "csv"), default="npz", help="file format (default: npz)")
     parser.add_argument("--offline", action="store_true", help="never download the backend's model")
+    add_wait_for_camera(parser)
 
 
 @dataclass
@@ -132,10 +136,15 @@ def output_path(folder: Path, label: str, suffix: str, now: datetime) -> Path:
     return path
 
 
-def _live_counter(stream: TextIO) -> Callable[[Recorder], None]:
-    if not stream.isatty():
-        return lambda recorder: None
-    return lambda recorder: print(f"\r{recorder.status()}\033[K", end="", file=stream, flush=True)
+def progress_bar(source: FrameSource, every: int, limit: int) -> tuple[Any, Callable[[Recorder], None]]:
+    """A progress bar (gestured.progress) and the on_frame that moves it: frames of a
+    folder or video (total known, or as the file says), samples from a camera."""
+    if source.is_live:
+        bar = progress(limit or None, f"record {source.name}", "samples")
+        return bar, lambda recorder: bar.update(recorder.samples - bar.n)
+    frames = len(source.paths) if isinstance(source, ImageFolderSource) else getattr(source, "frame_count", None)
+    bar = progress(-(-frames // every) if frames else None, f"record {Path(source.name).name}", "frames")
+    return bar, lambda recorder: bar.update(recorder.frames - bar.n)
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -145,10 +154,6 @@ def check_arguments(args: argparse.Namespace) -> None:
                             "(it names the file and the gesture in gestures.yaml)")
     if args.every < 1 or (args.max_samples is not None and args.max_samples < 0):
         raise GesturedError("--every must be 1 or more and --max-samples 0 or more")
-
-
-# A recording is done at the desk: a missing camera is reported, not waited for.
-RECORD_CAMERA_ATTEMPTS = 3
 
 
 def check_writable(folder: Path) -> None:
@@ -176,7 +181,7 @@ def main(args: argparse.Namespace) -> int:
     folder = (args.out or data_dir() / "datasets").expanduser()
     check_writable(folder)  # before capturing: a bad --out loses no samples
     path = output_path(folder, args.label, args.format, datetime.now())
-    source = open_source(args.source, max_attempts=RECORD_CAMERA_ATTEMPTS)
+    source = open_source(args.source, give_up_after=give_up_after(args.wait_for_camera))
     still = source.stills
     limit = args.max_samples if args.max_samples is not None else (LIVE_MAX_SAMPLES if source.is_live else 0)
     recorder = Recorder(args.label, session=path.stem)
@@ -187,18 +192,19 @@ def main(args: argparse.Namespace) -> int:
         backend = create_backend(args.backend, mode="image" if still else "video",
                                  num_hands=2 if still else 1, offline=args.offline)
         try:
-            finished = capture(source, backend, recorder, still=still, every=args.every,
-                               max_samples=limit, on_frame=_live_counter(sys.stderr))
+            bar, on_frame = progress_bar(source, args.every, limit)
+            with bar:
+                finished = capture(source, backend, recorder, still=still, every=args.every,
+                                   max_samples=limit, on_frame=on_frame)
         finally:
             backend.close()
     finally:
         source.close()
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     stopped = "" if finished else " (stopped by Ctrl-C)"
     if not recorder.samples:
         raise GesturedError(f"no hand found in {recorder.frames} frames of {args.source}{stopped}: "
                             "nothing saved; check the hand is in view and lit")
     save_dataset(path, recorder.dataset())
     print(f"recorded {recorder.status()}{stopped} -> {path}")
+    print(f"next: gestured train --data {folder} --with-builtin --out {data_dir() / 'my-model'}")
     return 0

@@ -56,6 +56,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full-rate", action="store_true",
                         help="run the keypoint backend on every frame while awake, not fewer while no "
                              "gesture is forming")
+    add_wait_for_camera(parser)
+
+
+def add_wait_for_camera(parser: argparse.ArgumentParser) -> None:
+    """The option that makes a run at a terminal wait for its camera as a service does
+    (`run` and `record` share it, and gestured.capture.camera.give_up_after)."""
+    parser.add_argument("--wait-for-camera", action="store_true",
+                        help="wait for a missing camera, retrying with backoff (the default without a "
+                             "terminal, as a service); at a terminal a missing camera is an error after "
+                             "a few seconds")
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -168,6 +178,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
 
     Everything opened is registered on `stack`, so a failure part way releases it.
     """
+    from gestured.capture.camera import give_up_after
     from gestured.capture.sources import open_source
     from gestured.config.live import ClassifierCache, LiveConfig
     from gestured.output.actions import ActionExecutor, DryRunExecutor
@@ -180,13 +191,16 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
     epoch = clock()
     spec = settings.camera if args.source is None else args.source
 
+    wait = give_up_after(args.wait_for_camera)
+
     def new_source() -> Any:
         if getattr(args, "loop", False):
             from gestured.ui.loop import LoopedSource
 
             return LoopedSource(lambda: open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock,
-                                                    epoch=epoch, fit=CAMERA_MODE))
-        return open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock, epoch=epoch, fit=CAMERA_MODE)
+                                                    epoch=epoch, fit=CAMERA_MODE, give_up_after=wait))
+        return open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock, epoch=epoch, fit=CAMERA_MODE,
+                           give_up_after=wait)
 
     first_source = new_source()
     stack.callback(first_source.close)
@@ -196,7 +210,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
     if args.show:
         from gestured.output.preview import PreviewWindow
 
-        preview = PreviewWindow()
+        preview = PreviewWindow(dry_run=args.dry_run)
         stack.callback(preview.close)
     backend_name = args.backend or settings.backend
     backend = create_backend(backend_name, mode="video", offline=args.offline, num_hands=settings.num_hands,

@@ -119,8 +119,10 @@ def install(args: argparse.Namespace) -> int:
     if args.autostart:
         _write_from_template(DESKTOP_NAME, "Exec", desktop_path())
         print("gestured starts at your next login (XDG autostart); logs go to your session's stderr log")
+        _warn_if_both_installed()
         return 0
     _write_from_template(UNIT_NAME, "ExecStart", unit_path())
+    _warn_if_both_installed()
     enable = ["enable", UNIT_NAME] if args.no_start else ["enable", "--now", UNIT_NAME]
     reload_result = systemctl("daemon-reload")
     if reload_result is None or reload_result.returncode != 0:
@@ -170,6 +172,25 @@ def uninstall(args: argparse.Namespace) -> int:
     return 0
 
 
+def _systemd_state() -> str:
+    """'enabled, active' as the user service manager says; 'unknown (...)' when it can't
+    be reached (is-enabled would still read the unit files and say 'disabled')."""
+    reachable = systemctl("show-environment")
+    if reachable is None or reachable.returncode != 0:
+        return f"unknown: systemctl --user can't reach the user service manager ({_first_line(reachable)})"
+    enabled, active = systemctl("is-enabled", UNIT_NAME), systemctl("is-active", UNIT_NAME)
+    return f"{_first_line(enabled)}, {_first_line(active)}"
+
+
+def _warn_if_both_installed() -> None:
+    """The unit and the autostart entry would each start gestured at login; the second
+    then fails on the lock, once a session."""
+    if unit_path().exists() and desktop_path().exists():
+        print(f"warning: both the user service ({unit_path()}) and the autostart entry ({desktop_path()}) "
+              "are installed, so two would start at login and the second fails (one gestured per user); "
+              "keep one: `rm` the other file")
+
+
 def status(args: argparse.Namespace) -> int:
     """What is installed, what it runs, whether systemd runs it, and how keys would go."""
     for label, path, key in (("user service", unit_path(), "ExecStart"), ("autostart", desktop_path(), "Exec")):
@@ -179,8 +200,7 @@ def status(args: argparse.Namespace) -> int:
         else:
             print(f"{label}: not installed")
     if unit_path().exists():
-        enabled, active = systemctl("is-enabled", UNIT_NAME), systemctl("is-active", UNIT_NAME)
-        print(f"systemd: {_first_line(enabled)}, {_first_line(active)}")
+        print(f"systemd: {_systemd_state()}")
     choice = choose_backend(os.environ, uinput_writable())
     print(f"keys from this shell: {choice.reason}")
     return 0

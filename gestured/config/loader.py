@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 from pydantic import ValidationError
 
 from gestured import paths
+from gestured.config.advice import config_warnings
 from gestured.config.errors import ConfigError
 from gestured.config.marks import LineIndex, dotted, index_lines
 from gestured.config.messages import schema_problems, shorten
@@ -98,7 +99,8 @@ def parse_config(text: str, source: str, *, labels: Labels = None,
         problems += schema_problems(error)
     if problems or index.duplicates:
         raise ConfigError(_format(problems, index, source))
-    return _to_settings(config, model_path), []
+    settings = _to_settings(config, model_path)
+    return settings, config_warnings(settings, data, index, source)
 
 
 def _compose(text: str, source: str) -> tuple[Any, LineIndex]:

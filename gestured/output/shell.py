@@ -16,7 +16,7 @@ import os
 import signal
 import subprocess
 import threading
-from typing import IO
+from typing import IO, Callable
 
 from gestured.config.settings import ShellAction, describe_action
 
@@ -66,8 +66,9 @@ class CommandRunner:
         self._lock = threading.Lock()
         self._closing = False
 
-    def run(self, action: ShellAction) -> int | None:
+    def run(self, action: ShellAction, started: Callable[[], None] = lambda: None) -> int | None:
         """Run `action` to completion in its own process group; kill the group at its timeout.
+        Calls `started()` as soon as the process exists.
 
         Returns the exit code, or None when it was killed at its timeout. Logs the outcome
         (a failure with its stderr, cut, as a warning); stdout is discarded (the daemon's
@@ -77,6 +78,7 @@ class CommandRunner:
             shell_command(action), shell=action.use_shell, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
         )
+        started()
         with self._lock:
             self._running.add(process)
             closing = self._closing

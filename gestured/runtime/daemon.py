@@ -13,8 +13,11 @@ signal handlers; the loop acts on them between frames.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
 from gestured.capture.frames import Frame, FrameSource, StageTimer
@@ -38,6 +41,8 @@ logger = logging.getLogger(__name__)
 FRAME_LOG_INTERVAL = 1.0  # seconds between per-frame DEBUG lines
 ERROR_LOG_INTERVAL = 10.0  # seconds between logged frame errors when every frame fails
 PAUSE_POLL = 0.5  # seconds between reload checks while paused
+# Settings the source and backend were built with: a change applies at the next start.
+RESTART_SETTINGS = ("backend", "camera", "num_hands", "mirrored", "openpose", "ui")
 
 
 class Reloader(Protocol):
@@ -52,10 +57,13 @@ class Reloader(Protocol):
 
 
 class Preview(Protocol):
-    """The --show window; `show` returns False when the user closed it."""
+    """The --show window; `show` returns False when the user closed it; `end(message)`
+    holds the last frame with `message` until the user is done with it."""
 
     def show(self, frame: Frame, hands: Sequence[Hand], observations: Sequence[Observation],
              events: Sequence[GestureEvent], blocked: Sequence[Blocked] = ()) -> bool: ...
+
+    def end(self, message: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -90,6 +98,7 @@ class Daemon:
         self._open_source = open_source
         self.executor = executor
         self.settings = settings
+        self._running = settings  # what the source and backend were built with
         self.context = BindingContext(settings, open_focus, always_focus)
         # The backend turns a mirrored camera's hands back, so trajectories always see an unmirrored frame.
         self.trajectory = TrajectoryTracker(self.context.motions())
@@ -116,6 +125,8 @@ class Daemon:
         self._wake = threading.Event()
         self._paused = False
         self._reload_requested = False
+        self._cancelled = False
+        self._reported: queue.SimpleQueue[GestureEvent] = queue.SimpleQueue()
         self._next_frame_log = 0.0
         self._next_error_log = 0.0
         self._errors_not_logged = 0
@@ -125,6 +136,11 @@ class Daemon:
         self._stopping.set()
         self._wake.set()
         self._interrupt_source()
+
+    def cancel(self) -> None:
+        """Ctrl-C: stop; before any frame arrived, run() then fails (returns 130)."""
+        self._cancelled = True
+        self.stop()
 
     def request_reload(self) -> None:
         self._reload_requested = True
@@ -158,15 +174,23 @@ class Daemon:
         return self.pipeline.debouncer
 
     def run(self) -> int:
-        """Process frames until done; always releases the source, preview and executor. Returns 0."""
+        """Process frames until done; always releases the source, preview and executor.
+
+        Returns 0, or 130 when cancelled (Ctrl-C) before any frame arrived: nothing was watched.
+        """
+        name = None
         try:
             self._loop()
         finally:
+            name = self._source.name if self._source is not None else None
             self._close_source()
             if self._preview is not None:
                 self._preview.close()
             self.context.close()
             self.executor.close()
+        if self._cancelled and not self.frames_processed:
+            logger.error("stopped by Ctrl-C before any frame arrived%s", f" from {name}" if name else "")
+            return 130
         logger.info("stopped after %d frames", self.frames_processed)
         return 0
 
@@ -187,6 +211,8 @@ class Daemon:
                     self._close_source()  # ended by itself: the next turn opens a fresh one
                     frames = None
                     continue
+                if self._preview is not None and self._source is not None:
+                    self._preview.end(f"end of {Path(self._source.name).name}: press any key to close")
                 return
             self._process_guarded(frame)
             if self._after_frame is not None:
@@ -239,10 +265,15 @@ class Daemon:
             self.apply_settings(settings)
 
     def apply_settings(self, settings: Settings) -> None:
-        """Use new bindings and model now; settings that need a restart (backend, camera...) are reported."""
-        for name in ("backend", "camera", "num_hands", "mirrored", "openpose", "ui"):
-            if getattr(settings, name) != getattr(self.settings, name):
+        """Use new bindings and model now. A setting that needs a restart (backend,
+        camera...) is reported when the file moves it away from what is running, and
+        again when it comes back (no restart needed then)."""
+        for name in RESTART_SETTINGS:
+            running, before, now = (getattr(each, name) for each in (self._running, self.settings, settings))
+            if now != before and now != running:
                 logger.warning("%s changed in the configuration: restart gestured to apply it", name)
+            elif now != before:
+                logger.info("%s is back to the running value: no restart needed", name)
         if self._load_classifier is not None:
             self._swap_classifier(settings.model)
         elif settings.model != self.settings.model:
@@ -292,21 +323,23 @@ class Daemon:
         return self.pipeline.wants_frame(now)
 
     def process_frame(self, frame: Frame) -> list[GestureEvent]:
-        """Run one frame through the pipeline (fires are dispatched inside it); returns the events."""
+        """Run one frame through the pipeline (fires are dispatched inside it); returns the
+        events reported since the last frame (a dry run's at once, real actions' once they ran)."""
         result = self.pipeline.process(frame)
         if result.verdict is Verdict.SKIP:
             return []
         source, gate = self._source, self.pipeline.gate
         if source is not None and gate is not None:  # fewer camera frames in a long idle
             source.request_frame_rate(gate.camera_fps)
+        events = self._take_reported()
         if self._why_not is not None:
             self._why_not.report(result.blocked, frame.timestamp, frame.index)
-        if self._preview is not None and not self._preview.show(frame, result.hands, result.observations,
-                                                                 result.events, result.blocked):
+        if self._preview is not None and not self._preview.show(frame, result.hands, result.observations, events,
+                                                                 result.blocked):
             self.stop()
         if logger.isEnabledFor(logging.DEBUG):
             self._log_frame(frame, result.observations)
-        return list(result.events)
+        return events
 
     def refresh_focus(self, hands: Sequence[Hand]) -> None:
         """Switch to the focused application's bindings; asked only while a hand is in view."""
@@ -316,25 +349,40 @@ class Daemon:
                 self._use_bindings(changed)
 
     def _dispatch(self, fire: Fire, frame: Frame) -> GestureEvent:
+        """Hand the fire's action to the executor; its event goes out once the executor
+        reports whether the action ran (at once for a dry run, after the key press or
+        the command's start otherwise), so `executed` is never a guess. Returns the fire
+        as an event (the pipeline's record of it), its outcome not yet known."""
         action = fire.binding.action
-        self.executor.execute(action)
-        event = GestureEvent(
+        fired = GestureEvent(
             gesture=fire.observation.gesture,
             confidence=fire.observation.confidence,
             hand=fire.observation.hand,
             t=frame.timestamp,
             frame=frame.index,
             action=describe(action),
-            executed=self.executor.executes,
+            executed=False,
             held=fire.held,
             repeat=fire.repeat,
             app=self.context.app_class,
         )
-        prefix = "" if self.executor.executes else "dry-run: would run "
-        logger.info("%s%s for %s (%s, %.2f) at %.2f s", prefix, event.action, event.gesture,
-                    event.hand, event.confidence, event.t)
+        self.executor.execute(
+            action, lambda outcome: self._report(replace(fired, executed=outcome.executed, reason=outcome.reason))
+        )
+        return fired
+
+    def _report(self, event: GestureEvent) -> None:
+        """One fired action's outcome: logged, written out, kept for the preview. Any thread."""
+        logger.info("%s for %s (%s, %.2f) at %.2f s", event.outcome_text(), event.gesture, event.hand,
+                    event.confidence, event.t)
         self._on_event(event)
-        return event
+        self._reported.put(event)
+
+    def _take_reported(self) -> list[GestureEvent]:
+        events = []
+        while not self._reported.empty():
+            events.append(self._reported.get_nowait())
+        return events
 
     def _log_frame(self, frame: Frame, observations: Sequence[Observation]) -> None:
         now = self._clock()

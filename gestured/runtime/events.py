@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, TextIO
 
@@ -16,9 +17,11 @@ class GestureEvent:
     """One fired gesture.
 
     t: seconds (media time for files, since start for cameras); frame: frame index;
-    action: short description or None when the binding has no action; executed: False
-    in dry run; held: seconds the gesture had been held when it fired; repeat: a repeat fire;
-    app: the focused application's class (None where unknown).
+    action: short description ("key play_pause"); executed: True only when the key was
+    sent or the command started; reason: why not, when not (gestured.output.actions: dry_run,
+    no_display, not_found, queue_full, failed); held: seconds the gesture had been held
+    when it fired; repeat: a repeat fire; app: the focused application's class (None
+    where unknown).
     """
 
     gesture: str
@@ -31,6 +34,7 @@ class GestureEvent:
     held: float = 0.0
     repeat: bool = False
     app: str | None = None  # the focused application's class when it fired, where known
+    reason: str | None = None
 
     def to_json(self) -> str:
         """One JSON object on one line (confidence and times rounded for reading)."""
@@ -41,39 +45,55 @@ class GestureEvent:
         return json.dumps(record, separators=(", ", ": "))
 
     def to_text(self) -> str:
-        """A readable line, e.g. `12.34s frame 203: thumbs_up (right, 0.97) -> key play_pause`."""
-        action = self.action or "no action"
-        if not self.executed:
-            action = f"would run {action} (dry run)" if self.action else action
+        """A readable line: `12.34s frame 203: thumbs_up (right, 0.97) -> pressed play_pause`,
+        `... -> dry run: would press play_pause`, `... -> did not press play_pause (no_display)`."""
         repeat = " [repeat]" if self.repeat else ""
         return (
             f"{self.t:7.2f}s frame {self.frame}: {self.gesture}{repeat} "
-            f"({self.hand}, {self.confidence:.2f}) -> {action}"
+            f"({self.hand}, {self.confidence:.2f}) -> {self.outcome_text()}"
             + (f" in {self.app}" if self.app else "")
         )
+
+    def outcome_text(self) -> str:
+        """What happened to the action, in words ("pressed ctrl+alt+t")."""
+        if self.action is None:
+            return "no action"
+        kind, _, what = self.action.partition(" ")
+        verb, done = VERBS.get(kind, (kind, kind))
+        if self.executed:
+            return f"{done} {what}"
+        if self.reason == "dry_run":
+            return f"dry run: would {verb} {what}"
+        return f"did not {verb} {what} ({self.reason or 'unknown'})"
+
+
+# action kind -> (verb, past tense) for event lines
+VERBS = {"key": ("press", "pressed"), "type": ("type", "typed"), "shell": ("start", "started")}
 
 
 def event_writer(as_json: bool, stream: TextIO | None = None) -> Callable[[GestureEvent], None]:
     """A function that writes each event as one line to `stream` (stdout) and flushes it."""
 
     reader_gone = False
+    lock = threading.Lock()  # events arrive from the action threads, once their outcome is known
 
     def write(event: GestureEvent) -> None:
         nonlocal reader_gone
-        if reader_gone:
-            return
         output = stream or sys.stdout
-        try:
-            if output is None:  # started with stdout closed (`>&-`)
-                raise OSError("stdout is closed")
-            output.write((event.to_json() if as_json else event.to_text()) + "\n")
-            output.flush()
-        except (OSError, ValueError) as error:
-            # `gestured --json | head -1`, `>/dev/full`: the reader left or the disk is full;
-            # actions go on, events stop (ValueError: the stream object itself was closed).
-            reader_gone = True
-            logger.warning("cannot print events (%s): no more events are printed (actions still run)",
-                           getattr(error, "strerror", None) or error)
+        with lock:
+            if reader_gone:
+                return
+            try:
+                if output is None:  # started with stdout closed (`>&-`)
+                    raise OSError("stdout is closed")
+                output.write((event.to_json() if as_json else event.to_text()) + "\n")
+                output.flush()
+            except (OSError, ValueError) as error:
+                # `gestured --json | head -1`, `>/dev/full`: the reader left or the disk is full;
+                # actions go on, events stop (ValueError: the stream object itself was closed).
+                reader_gone = True
+                logger.warning("cannot print events (%s): no more events are printed (actions still run)",
+                               getattr(error, "strerror", None) or error)
 
     return write
 

@@ -1,7 +1,8 @@
 """Signals a running daemon obeys.
 
-SIGTERM and SIGINT stop the daemon cleanly, SIGHUP reloads gestures.yaml, SIGUSR1
-pauses or resumes (the camera is released while paused).
+SIGTERM and SIGINT stop the daemon cleanly (SIGINT, Ctrl-C, before any frame arrived
+counts as a failure), SIGHUP reloads gestures.yaml, SIGUSR1 pauses or resumes (the
+camera is released while paused).
 """
 
 from __future__ import annotations
@@ -21,19 +22,21 @@ class Controllable(Protocol):
 
     def stop(self) -> None: ...
 
+    def cancel(self) -> None: ...
+
     def request_reload(self) -> None: ...
 
     def toggle_pause(self) -> None: ...
 
 
 def install_signal_handlers(target: Controllable) -> Callable[[], None]:
-    """Route SIGTERM/SIGINT -> stop, SIGHUP -> reload, SIGUSR1 -> pause/resume.
+    """Route SIGTERM -> stop, SIGINT -> cancel, SIGHUP -> reload, SIGUSR1 -> pause/resume.
 
     Must run on the main thread. Returns a function that restores the previous handlers.
     """
     routes: dict[signal.Signals, Callable[[], None]] = {
         signal.SIGTERM: target.stop,
-        signal.SIGINT: target.stop,
+        signal.SIGINT: target.cancel,
         signal.SIGHUP: target.request_reload,
         signal.SIGUSR1: target.toggle_pause,
     }

@@ -84,11 +84,15 @@ def train_ensemble(
     """
     from threadpoolctl import threadpool_limits
 
+    from gestured.progress import progress
+
     mean, std = standardisation(features)
     standardised = (features - mean) / std
-    with threadpool_limits(limits=1):
-        fitted = [fit_member(standardised, labels, hidden_layers, alpha, max_iter, seed * 1000 + index)
-                  for index in range(members)]
+    with threadpool_limits(limits=1), progress(members, "ensemble", "fits") as bar:
+        fitted = []
+        for index in range(members):
+            fitted.append(fit_member(standardised, labels, hidden_layers, alpha, max_iter, seed * 1000 + index))
+            bar.update(1)
     weights, biases = merge_members(fitted)
     names, counts = np.unique(labels, return_counts=True)
     recorded = {

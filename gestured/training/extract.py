@@ -127,21 +127,24 @@ def extract_files(
 
     backend_factory: builds an IMAGE-mode backend with NUM_HANDS hands.
     """
+    from gestured.progress import progress
+
     backend: KeypointBackend | None = None
     detections = []
+    paths = list(paths)
     try:
-        for count, path in enumerate(paths, start=1):
-            digest = file_digest(path)
-            detection = cache.get(digest) if cache is not None else None
-            if detection is None:
-                if backend is None:
-                    backend = backend_factory()
-                detection = detect_file(backend, path)
-                if cache is not None:
-                    cache.put(digest, detection)
-            detections.append(detection)
-            if count % 250 == 0:
-                logger.info("keypoints: %d images done", count)
+        with progress(len(paths), "keypoints", "images") as bar:
+            for path in paths:
+                digest = file_digest(path)
+                detection = cache.get(digest) if cache is not None else None
+                if detection is None:
+                    if backend is None:
+                        backend = backend_factory()
+                    detection = detect_file(backend, path)
+                    if cache is not None:
+                        cache.put(digest, detection)
+                detections.append(detection)
+                bar.update(1)
     finally:
         if backend is not None:
             backend.close()

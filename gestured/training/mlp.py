@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import warnings
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -34,8 +34,10 @@ def fit_mlp(
     hidden_layers: Sequence[int] = (64, 32),
     seed: int = 0,
     max_iter: int = 400,
+    early_stopping: bool = False,
 ) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Fit sklearn's MLPClassifier on standardised features.
+    """Fit sklearn's MLPClassifier on standardised features; with early_stopping it
+    stops once a held-back tenth stops improving (about four times sooner).
 
     Returns (fitted MLPClassifier, mean, std); the same seed and data give the same
     weights. Raises GesturedError for fewer than two labels or non-finite features.
@@ -58,7 +60,7 @@ def fit_mlp(
     mean, std = standardisation(features)
     model = MLPClassifier(
         hidden_layer_sizes=tuple(hidden_layers), activation="relu", solver="adam",
-        alpha=1e-4, max_iter=max_iter, random_state=seed,
+        alpha=1e-4, max_iter=max_iter, random_state=seed, early_stopping=early_stopping,
     )
     # These matrices are small: one BLAS thread is several times faster than a pool,
     # and far faster when other processes share the cores.
@@ -150,8 +152,11 @@ def cross_validate(
     seed: int = 0,
     *,
     hidden_layers: Sequence[int] = (64, 32),
+    on_fold: Callable[[], None] = lambda: None,
+    early_stopping: bool = False,
 ) -> dict[str, Any]:
-    """Out-of-fold accuracy of the MLP recipe on these features.
+    """Out-of-fold accuracy of the MLP recipe on these features (`on_fold()` after each
+    fold; `early_stopping`: see fit_mlp).
 
     groups: one name per sample (e.g. a recording); when every label has at least two
     groups the folds never split a group (StratifiedGroupKFold), else the folds follow
@@ -168,10 +173,12 @@ def cross_validate(
     split_groups = group_array if method.startswith(GROUPED) else None
     for train_index, test_index in splitter.split(features, names, split_groups):
         model, mean, std = fit_mlp(
-            features[train_index], names[train_index], hidden_layers=hidden_layers, seed=seed
+            features[train_index], names[train_index], hidden_layers=hidden_layers, seed=seed,
+            early_stopping=early_stopping
         )
         predicted[test_index] = model.predict((features[test_index] - mean) / std)
         fold_accuracies.append(float((predicted[test_index] == names[test_index]).mean()))
+        on_fold()
     result = compute_metrics(names.tolist(), predicted.tolist())
     return {"method": method, "folds": len(fold_accuracies),
             "fold_accuracies": fold_accuracies, **result}

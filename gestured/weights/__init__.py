@@ -24,7 +24,7 @@ built-in ones and `replace` uses only the listed ones; the checks (sha256, size)
 Nothing here touches the disk or network at import.
 """
 
-from gestured.weights.download import NoProgress, Progress, TerminalProgress
+from gestured.weights.download import BarProgress, NoProgress, Progress
 from gestured.weights.errors import (
     CorruptDownload,
     LicenseNotAccepted,
@@ -72,9 +72,9 @@ __all__ = [
     "ModelSpec",
     "ModelStatus",
     "NoProgress",
+    "BarProgress",
     "Progress",
     "Source",
-    "TerminalProgress",
     "UnknownModel",
     "UrlSource",
     "WheelSource",

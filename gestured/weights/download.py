@@ -9,13 +9,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, BinaryIO, Protocol, TextIO
+from typing import IO, Any, BinaryIO, Protocol, TextIO
 
 from gestured import __version__
 from gestured.weights.registry import Source, UrlSource, WheelSource
@@ -57,52 +56,35 @@ class NoProgress:
         pass
 
 
-class TerminalProgress:
-    """One rewritten line on a terminal: `label  45%  3.5 / 7.8 MB`, at most every `interval` s."""
+class BarProgress:
+    """Bytes fetched as gestured.progress shows long work: a tqdm bar on a terminal (size,
+    rate, time left), a plain line every few seconds elsewhere, on `stream` (stderr)."""
 
-    def __init__(
-        self, stream: TextIO, interval: float = 0.1, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, stream: TextIO | None = None, interval: float | None = None) -> None:
         self._stream = stream
         self._interval = interval
-        self._clock = clock
-        self._label = ""
-        self._total: int | None = None
-        self._last_shown = float("-inf")
-        self._done = 0
+        self._bar: Any = None
 
     def start(self, label: str, total: int | None) -> None:
-        self._label, self._total, self._done = label, total, 0
-        self._last_shown = float("-inf")
-        self._show()
+        from gestured.progress import PLAIN_INTERVAL, progress
+
+        self.finish()
+        self._bar = progress(total, label, "B", stream=self._stream, interval=self._interval or PLAIN_INTERVAL,
+                             scale=True)
 
     def advance(self, done: int) -> None:
-        self._done = done
-        if self._clock() - self._last_shown >= self._interval:
-            self._show()
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
 
     def finish(self) -> None:
-        self._show()
-        self._stream.write("\n")
-        self._stream.flush()
-
-    def _show(self) -> None:
-        self._last_shown = self._clock()
-        megabytes = self._done / 1e6
-        if self._total:
-            percent = 100.0 * self._done / self._total
-            text = f"{self._label}  {percent:3.0f}%  {megabytes:.1f} / {self._total / 1e6:.1f} MB"
-        elif self._done:
-            text = f"{self._label}  {megabytes:.1f} MB"
-        else:
-            text = f"{self._label} ..."
-        self._stream.write(f"\r{text}\x1b[K")
-        self._stream.flush()
+        bar, self._bar = self._bar, None
+        if bar is not None:
+            bar.close()
 
 
 def default_progress() -> Progress:
-    """A terminal progress line when stderr is a terminal, else nothing."""
-    return TerminalProgress(sys.stderr) if sys.stderr.isatty() else NoProgress()
+    """Download progress on stderr (a bar on a terminal, plain lines otherwise)."""
+    return BarProgress()
 
 
 def copy_stream(

@@ -7,6 +7,7 @@ known exactly; no test depends on how fast this machine is.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -301,19 +302,21 @@ def test_frames_are_fitted_as_the_daemon_fits_them(clips: tuple[Clip, Clip]) -> 
     assert kept.frame_size == SIZE
 
 
-def test_clip_set_names_what_it_plays_and_what_it_skips(tmp_path: Path) -> None:
+def test_clip_set_names_what_it_plays_and_what_it_skips(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     import argparse
 
     from gestured.commands.bench import _clips, hand_clips
     from gestured.errors import GesturedError
 
     notes: list[str] = []
-    assert hand_clips(tmp_path / "absent", notes) == []
-    assert any("demo.mp4, asl.mp4 skipped" in note for note in notes)
+    with caplog.at_level(logging.WARNING, logger="gestured.commands.bench"):
+        assert hand_clips(None, notes) == []
+    assert any("demo.mp4, asl.mp4: no shared folder found; set GESTURED_SHARED_DIR" in note for note in notes)
+    assert "set GESTURED_SHARED_DIR to the shared folder" in caplog.text  # said on stderr, not only in the notes
     (tmp_path / "asl.mp4").write_bytes(b"")
     notes = []
     assert [clip.kind for clip in hand_clips(tmp_path, notes)] == ["hand_moving"]
     assert any("asl.mp4 (hand_moving)" in note for note in notes)
-    assert any("demo.mp4 skipped" in note for note in notes)
+    assert any(f"not all in {tmp_path}" in note for note in notes)
     with pytest.raises(GesturedError, match="no video file"):
         _clips(argparse.Namespace(source=[str(tmp_path / "nope.mp4")], seconds=0.0), tmp_path, [])

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from gestured.capture.camera import Backoff, CameraSource, open_with_timeout
+from gestured.capture.camera import INTERACTIVE_WAIT, Backoff, CameraSource, give_up_after, open_with_timeout
 from gestured.capture.frames import SourceError
-from tests.fakes import BlockingCaptureFactory, FakeCapture
+from tests.fakes import BlockingCaptureFactory, FakeCapture, FakeClock
 
 
 def test_backoff_doubles_up_to_the_cap_and_resets() -> None:
@@ -54,6 +54,11 @@ def test_retries_with_backoff_and_logs_a_repeated_problem_once(caplog: pytest.Lo
     assert delays == [1, 2, 4, 8, 16, 30, 30]
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1 and "camera 0 not found or busy" in warnings[0].getMessage()
+    # Every attempt is logged with the wait before the next one.
+    retries = [record.getMessage() for record in caplog.records if "trying again in" in record.getMessage()]
+    assert [message.rsplit("(attempt ", 1)[1] for message in retries] == [
+        "1); trying again in 1 s", "2); trying again in 2 s", "3); trying again in 4 s", "4); trying again in 8 s",
+        "5); trying again in 16 s", "6); trying again in 30 s", "7); trying again in 30 s"]
     assert any("opened after 8 attempt(s)" in record.getMessage() for record in caplog.records)
     camera.close()
 
@@ -158,16 +163,33 @@ def test_interrupt_cuts_a_hung_open_short() -> None:
     factory.unblock.set()
 
 
-def test_a_one_shot_command_gives_up_after_its_attempts() -> None:
+def test_at_a_terminal_a_missing_camera_is_an_error_after_the_wait() -> None:
+    clock = FakeClock()
     attempts: list[int] = []
-    delays: list[float] = []
 
     def factory(device: int | str, width: int, height: int, fourcc: str) -> FakeCapture:
         attempts.append(1)
         return FakeCapture(opened=False)
 
-    camera = CameraSource(7, capture_factory=factory, sleep=delays.append, max_attempts=3)
-    with pytest.raises(SourceError, match="camera 7 not found or busy"):
+    camera = CameraSource(7, capture_factory=factory, sleep=clock.advance, clock=clock, give_up_after=5.0)
+    with pytest.raises(SourceError, match=r"camera 7 not found or busy: .*, or try a video file or a folder "
+                                          r"of images: --source FILE$"):
         camera.open()
-    assert len(attempts) == 3 and delays == [1, 2]
+    # Tries at 0, 0.5, 1.5, 2.5, 3.5 and 4.5 s; the next would be past the 5 s wait.
+    assert len(attempts) == 6 and clock.now == 4.5
     camera.close()
+
+
+def test_terminal_or_not_decides_how_long_to_wait() -> None:
+    class Stream:
+        def __init__(self, tty: bool) -> None:
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    terminal, pipe = Stream(True), Stream(False)
+    assert give_up_after(False, (terminal, terminal)) == INTERACTIVE_WAIT
+    assert give_up_after(True, (terminal, terminal)) is None  # --wait-for-camera
+    assert give_up_after(False, (pipe, terminal)) is None  # stdin not a terminal: a service
+    assert give_up_after(False, (terminal, pipe)) is None  # stderr to the journal

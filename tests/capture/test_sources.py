@@ -165,3 +165,19 @@ def test_video_file_decodes_on_the_calling_thread(tmp_path: Path) -> None:
         assert len(list(source)) == 3
     finally:
         source.close()
+
+
+def test_a_file_that_is_no_video_gives_one_line_without_opencvs_warning(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a video\n")
+    code = ("from gestured.capture.sources import open_source\n"
+            "try:\n"
+            f"    open_source({str(text)!r})\n"
+            "except Exception as error:\n"
+            "    print(error)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith(f"cannot decode video file {text}")
+    assert "WARN" not in result.stderr, result.stderr  # OpenCV's raw `[ WARN:0@0.02] ... cap.cpp` line

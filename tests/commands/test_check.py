@@ -44,7 +44,7 @@ def test_ok_prints_a_summary_of_the_bindings(tmp_path: Path, capsys: pytest.Capt
             repeat: 0.3
             hand: right
           ok:
-            shell: [notify-send, hi]
+            shell: [echo, hi]
         """)
     assert main(["check", "--config", str(path)]) == 0
     assert capsys.readouterr().out.splitlines() == [
@@ -54,8 +54,34 @@ def test_ok_prints_a_summary_of_the_bindings(tmp_path: Path, capsys: pytest.Capt
         "  3 bindings:",
         "    thumbs_up -> key play_pause",
         "    point_up  -> key volume_up  (hold 0.5 s, repeat every 0.3 s, right hand)",  # `gestures:` default
-        "    ok        -> shell notify-send hi  (hold 0.5 s)",
+        "    ok        -> shell echo hi  (hold 0.5 s)",
     ]
+
+
+def test_warns_of_a_hold_that_feels_broken_and_a_program_not_on_path(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_config(tmp_path, """
+        hold: 2.5
+        bindings:
+          thumbs_up:
+            key: play_pause
+            hold: 0.7
+          fist:
+            shell: [no-such-program-gestured, hi]
+            hold: 1.8
+          ok:
+            shell: "no-such-program-gestured | true"
+            use_shell: true
+        """)
+    assert main(["check", "--config", str(path)]) == 0  # warnings, not errors
+    warnings = [line for line in capsys.readouterr().out.splitlines() if "warning" in line]
+    assert warnings == [
+        f"{path}:1: warning: hold: 2.5 s is so long that a gesture seems to do nothing; 0.25-0.7 s is usual",
+        f"{path}:8: warning: bindings.fist.hold: 1.8 s is so long that the gesture seems to do nothing; "
+        "0.25-0.7 s is usual",
+        f"{path}:7: warning: bindings.fist.shell: no-such-program-gestured is not on PATH, so this command "
+        "can't start (install it, or give its full path)",
+    ]  # a 0.7 s hold is fine; with use_shell the shell finds its programs
 
 
 def test_every_problem_goes_to_stderr_and_exit_is_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -211,6 +211,25 @@ def test_status_reports_the_installation_and_the_key_backend(tmp_path: Path) -> 
     assert f"(ExecStart={INSTALLED_GESTURED} run)" in after
     assert ["--user", "is-enabled", "gestured.service"] in service.calls()
     assert "keys from this shell: X11 session (DISPLAY=:5)" in after
+    assert "systemd: " in after and "unknown" not in after
+
+
+def test_status_says_unknown_when_the_user_manager_is_unreachable(tmp_path: Path) -> None:
+    service = ServiceRun(tmp_path)
+    service("install")
+    result = service("status", FAKE_SYSTEMCTL_FAIL="1")
+    assert ("systemd: unknown: systemctl --user can't reach the user service manager "
+            "(Failed to connect to bus: No medium found)") in result.stdout
+    assert "disabled" not in result.stdout
+
+
+@pytest.mark.parametrize("first, second", [((), ("--autostart",)), (("--autostart",), ())])
+def test_installing_both_ways_warns_that_it_would_start_twice(tmp_path: Path, first: tuple[str, ...],
+                                                              second: tuple[str, ...]) -> None:
+    service = ServiceRun(tmp_path)
+    assert "warning" not in service("install", *first).stdout
+    result = service("install", *second)
+    assert "warning: both the user service" in result.stdout and "two would start at login" in result.stdout
 
 
 def test_desktop_entry_template_is_valid(tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ import pytest
 @pytest.fixture(scope="module")
 def xvfb_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private Xvfb server; Xvfb picks a free display number itself (-displayfd). -noreset:
-    when a test's last client leaves, the server must not reset under the next one."""
+    when a test's last client leaves, the server must not reset under the next one. The
+    screen is large enough for the --show window at its 960x540."""
     executable = shutil.which("Xvfb")
     if executable is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb; CI installs it)")
@@ -21,7 +22,7 @@ def xvfb_display(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     read_end, write_end = os.pipe()
     with open(log_path, "wb") as log:  # a file, not a pipe: nobody reads Xvfb's chatter while it runs
         server = subprocess.Popen(
-            [executable, "-displayfd", str(write_end), "-screen", "0", "640x480x24", "-nolisten", "tcp", "-noreset"],
+            [executable, "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
             pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=log,
         )
     os.close(write_end)

@@ -61,3 +61,14 @@ def test_without_shared_data_it_says_so_and_plays_the_static_scene(landmarker_mo
     assert any("hand clips missing" in note for note in report["notes"])
     assert report["p95_ms"] is None  # no hand in view: no active numbers
     assert report["cpu_fraction_idle"] is not None
+
+
+def test_mediapipe_native_start_up_lines_stay_out_of_bench(landmarker_model: Path) -> None:
+    code = ("import numpy as np\n"
+            "from gestured.commands.bench import MediaPipeBareCall\n"
+            f"bare = MediaPipeBareCall({str(landmarker_model)!r})\n"
+            "frame = np.zeros((480, 640, 3), np.uint8)\n"
+            "bare(bare.prepare(frame), 0); bare(bare.prepare(frame), 33); bare.close()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # LiteRT's `INFO: [environment.cc:36] ...` went to DEBUG

@@ -121,7 +121,7 @@ BROKEN_SAVES = [b"hold: 0.25\x07\n", b"hold: " + b"[" * 5000 + b"\n", b"hold: !!
 
 def test_sighup_with_broken_files_and_storms_keeps_the_daemon(start: Callable[..., Running], tmp_path: Path) -> None:
     daemon = start("bindings:\n  thumbs_up: {key: play_pause, repeat: 0.5}\n", dry_run=True)
-    daemon.wait_for("would run key play_pause", timeout=40)
+    daemon.wait_for("dry run: would press play_pause", timeout=40)
     config = tmp_path / "config" / "gestures.yaml"
     for number, data in enumerate(BROKEN_SAVES, start=1):
         config.write_bytes(data)
@@ -142,7 +142,7 @@ def test_sighup_with_broken_files_and_storms_keeps_the_daemon(start: Callable[..
 
 def test_a_fifo_swapped_in_for_the_config_never_blocks(start: Callable[..., Running], tmp_path: Path) -> None:
     daemon = start("bindings:\n  thumbs_up: {key: play_pause, repeat: 0.5}\n", dry_run=True)
-    daemon.wait_for("would run key play_pause", timeout=40)
+    daemon.wait_for("dry run: would press play_pause", timeout=40)
     config = tmp_path / "config" / "gestures.yaml"
     fifo = tmp_path / "config" / "fifo"
     os.mkfifo(fifo, 0o600)
@@ -153,11 +153,11 @@ def test_a_fifo_swapped_in_for_the_config_never_blocks(start: Callable[..., Runn
     while daemon.count("it is a FIFO (named pipe)") < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert daemon.count("it is a FIFO (named pipe)") >= 2
-    fired = daemon.count("would run key play_pause")
+    fired = daemon.count("dry run: would press play_pause")
     deadline = time.monotonic() + 20
-    while daemon.count("would run key play_pause") == fired and time.monotonic() < deadline:
+    while daemon.count("dry run: would press play_pause") == fired and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert daemon.count("would run key play_pause") > fired  # frames still flow
+    assert daemon.count("dry run: would press play_pause") > fired  # frames still flow
     replacement = tmp_path / "config" / "new.yaml"
     replacement.write_text("bindings:\n  thumbs_up: {key: volume_up, repeat: 0.5}\n")
     replacement.chmod(0o600)
@@ -175,7 +175,7 @@ def test_sighup_and_sigusr1_during_start_up_are_kept_for_the_daemon(start: Calla
     daemon.process.send_signal(signal.SIGUSR1)  # pause...
     time.sleep(0.2)  # (two pending signals of one kind are delivered as one)
     daemon.process.send_signal(signal.SIGUSR1)  # ...and resume: two toggles cancel out
-    daemon.wait_for("would run key play_pause", timeout=40)
+    daemon.wait_for("dry run: would press play_pause", timeout=40)
     assert daemon.process.poll() is None
     stop_within(daemon)
 

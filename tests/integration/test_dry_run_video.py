@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from gestured.output.actions import DRY_RUN, Outcome
 from gestured.paths import shipped_models_dir
 
 pytestmark = pytest.mark.slow
@@ -56,7 +57,7 @@ def test_demo_fires_thumbs_up_then_thumbs_down(shared_data: Path, shipped_model:
         assert event["executed"] is False and event["action"].startswith("key ")
         assert 0.7 <= event["confidence"] <= 1.0
     assert events[0]["t"] < events[1]["t"] and events[0]["frame"] < events[1]["frame"]
-    assert stderr.count("dry-run: would run") == 2
+    assert stderr.count("dry run: would press") == 2
 
 
 def test_asl_fires_nothing_bound(shared_data: Path, shipped_model: Path, landmarker_model: Path,
@@ -98,10 +99,9 @@ def test_latency_is_hold_plus_one_frame(shared_data: Path, shipped_model: Path, 
     dispatched: list[float] = []
 
     class TimedExecutor:
-        executes = False
-
-        def execute(self, action: object) -> None:
+        def execute(self, action: object, report: Any) -> None:
             dispatched.append(time.perf_counter())
+            report(Outcome(False, DRY_RUN))
 
         def close(self) -> None:
             pass

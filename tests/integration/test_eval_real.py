@@ -65,10 +65,12 @@ def run_eval(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, 
 
 def test_eval_json_reports_every_metric(eval_dir: Path, thumbs_model: Path, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_eval(capsys, "--images", str(eval_dir), "--model", str(thumbs_model), "--json",
-                            "--plot", str(tmp_path / "confusion.png"))
+    code, out, err = run_eval(capsys, "--images", str(eval_dir), "--model", str(thumbs_model), "--json",
+                              "--plot", str(tmp_path / "confusion.png"))
     assert code == 0
-    report = json.loads(out)
+    report = json.loads(out)  # stdout is the JSON alone: progress and the file line go to stderr
+    assert f"wrote the confusion matrix to {tmp_path / 'confusion.png'}" in err
+    assert "eval: 10/10 images (100%" in err
     assert report["images"] == 10
     assert report["unknown_labels"] == {"mystery": 1}
     # Every seed frame shows a hand; the blank images don't.

@@ -117,11 +117,26 @@ def test_lock_pause_resume_reload_and_clean_stop(setup: tuple[list[str], dict[st
         first.wait_for("stopped after")
     finally:
         first.process.kill()
-    # The lock went with the process: a new instance starts (and stops on SIGINT, exit 0).
-    third = Running(arguments, environment)
+    # The lock went with the process: a new instance starts (and stops on SIGINT, exit 0
+    # once it has seen frames; before any frame Ctrl-C is a failure, see test_no_camera).
+    third = Running([*arguments, "--log-level", "debug"], environment)
     try:
-        third.wait_for("reading frames from")
+        third.wait_for("frame 0 at 0.00 s")
         third.process.send_signal(signal.SIGINT)
         assert third.finish() == 0
     finally:
         third.process.kill()
+
+
+def test_a_dry_run_on_a_file_takes_no_lock(setup: tuple[list[str], dict[str, str]]) -> None:
+    """As README says: a second instance that runs actions refuses; a dry run on a file
+    or folder takes no lock, so a video can be tried while the service runs."""
+    arguments, environment = setup
+    first = Running(arguments, environment)
+    try:
+        first.wait_for("reading frames from")
+        trial = Running([*arguments, "--dry-run", "--max-frames", "3"], environment)
+        assert trial.finish(60) == 0
+        assert trial.count("already running") == 0
+    finally:
+        first.process.kill()

@@ -12,7 +12,8 @@ import pytest
 
 from gestured.config.settings import KeyAction, ShellAction, TypeAction
 from gestured.errors import GesturedError
-from gestured.output.actions import ACTIONS, ActionExecutor, DryRunExecutor, describe, run_command
+from gestured.output.actions import (ACTIONS, DRY_RUN, FAILED, NO_KEYBOARD, NOT_FOUND, ActionExecutor, DryRunExecutor,
+                                     Outcome, describe, run_command)
 from tests.fakes import RecordingKeyboard
 
 
@@ -73,24 +74,36 @@ def test_without_shell_a_semicolon_is_just_an_argument(tmp_path: Path) -> None:
 
 def test_shell_actions_do_not_block_the_caller(tmp_path: Path) -> None:
     executor = ActionExecutor(open_keyboard=RecordingKeyboard)
+    outcomes: list[Outcome] = []
     started = time.monotonic()
-    future = executor.execute(ShellAction(("sleep", "30"), timeout=0.5))
+    future = executor.execute(ShellAction(("sleep", "30"), timeout=0.5), outcomes.append)
+    assert future is not None
     assert time.monotonic() - started < 0.2
-    assert not future.done()
+    deadline = time.monotonic() + 5
+    while not outcomes and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert outcomes == [Outcome(True)] and not future.done()  # reported as started, still running
     future.result(timeout=5)
     executor.close()
+    assert outcomes == [Outcome(True)]
 
 
 def test_missing_program_is_logged_and_the_executor_goes_on(caplog: pytest.LogCaptureFixture,
                                                             tmp_path: Path) -> None:
     executor = ActionExecutor(open_keyboard=RecordingKeyboard)
     marker = tmp_path / "after"
+    outcomes: list[Outcome] = []
     with caplog.at_level(logging.INFO, logger="gestured.output.actions"):
-        executor.execute(ShellAction(("no-such-program-gestured",))).result(timeout=5)
-        executor.execute(ShellAction(("touch", str(marker)))).result(timeout=5)
+        assert executor.execute(ShellAction(("no-such-program-gestured",)), outcomes.append).result() == NOT_FOUND
+        assert outcomes == [Outcome(False, NOT_FOUND)]  # known before anything was queued
+        executor.execute(ShellAction(("touch", str(marker))), outcomes.append).result(timeout=5)  # type: ignore[union-attr]
+        # Through a shell, the shell is what starts: it ran (the shell's exit status 127 is logged).
+        executor.execute(ShellAction(("no-such-program-gestured",), use_shell=True),
+                         outcomes.append).result(timeout=5)  # type: ignore[union-attr]
     executor.close()
-    assert "no-such-program-gestured not found" in caplog.text
+    assert "no-such-program-gestured is not on PATH" in caplog.text
     assert marker.exists()
+    assert outcomes == [Outcome(False, NOT_FOUND), Outcome(True), Outcome(True)]
 
 
 def test_key_and_type_go_to_the_keyboard_opened_lazily() -> None:
@@ -101,11 +114,13 @@ def test_key_and_type_go_to_the_keyboard_opened_lazily() -> None:
         return opened[-1]
 
     executor = ActionExecutor(open_keyboard=open_keyboard)
+    outcomes: list[Outcome] = []
     assert opened == []  # nothing opened before the first key action
-    executor.execute(KeyAction(("ctrl", "alt", "t")))
-    executor.execute(TypeAction("hello"))
-    executor.execute(KeyAction(("play_pause",))).result(timeout=5)
+    executor.execute(KeyAction(("ctrl", "alt", "t")), outcomes.append)
+    executor.execute(TypeAction("hello"), outcomes.append)
+    executor.execute(KeyAction(("play_pause",)), outcomes.append).result(timeout=5)  # type: ignore[union-attr]
     executor.close()
+    assert outcomes == [Outcome(True)] * 3
     assert len(opened) == 1
     assert opened[0].presses == [("ctrl", "alt", "t"), ("play_pause",)]
     assert opened[0].typed == ["hello"]
@@ -125,11 +140,13 @@ def test_unavailable_keyboard_is_reported_once_and_shell_still_runs(tmp_path: Pa
 
     executor = ActionExecutor(open_keyboard=open_keyboard)
     marker = tmp_path / "ran"
+    outcomes: list[Outcome] = []
     with caplog.at_level(logging.INFO, logger="gestured.output.actions"):
         for _ in range(3):
-            executor.execute(KeyAction(("play_pause",)))
-        executor.execute(ShellAction(("touch", str(marker)))).result(timeout=5)
+            executor.execute(KeyAction(("play_pause",)), outcomes.append)
+        executor.execute(ShellAction(("touch", str(marker))), outcomes.append).result(timeout=5)  # type: ignore[union-attr]
         executor.close()
+    assert sorted(outcomes, key=str) == [Outcome(False, NO_KEYBOARD)] * 3 + [Outcome(True)]
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1 and "Wayland session without uinput" in errors[0].getMessage()
     assert calls == [1]
@@ -146,10 +163,12 @@ def test_a_failing_action_is_logged_with_its_traceback_and_later_ones_run(
 
     keyboard = BrokenKeyboard()
     executor = ActionExecutor(open_keyboard=lambda: keyboard)
+    outcomes: list[Outcome] = []
     with caplog.at_level(logging.ERROR, logger="gestured.output.actions"):
-        executor.execute(KeyAction(("f13",)))
-        executor.execute(KeyAction(("a",))).result(timeout=5)
+        executor.execute(KeyAction(("f13",)), outcomes.append)
+        executor.execute(KeyAction(("a",)), outcomes.append).result(timeout=5)  # type: ignore[union-attr]
     executor.close()
+    assert outcomes == [Outcome(False, FAILED), Outcome(True)]
     failure = next(record for record in caplog.records if "failed" in record.getMessage())
     assert failure.exc_info is not None and "X server went away" in str(failure.exc_info[1])
     assert keyboard.presses == [("a",)]
@@ -158,8 +177,9 @@ def test_a_failing_action_is_logged_with_its_traceback_and_later_ones_run(
 def test_dry_run_runs_nothing(tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     executor = DryRunExecutor()
-    assert executor.executes is False
-    executor.execute(ShellAction(("touch", str(marker))))
+    outcomes: list[Outcome] = []
+    executor.execute(ShellAction(("touch", str(marker))), outcomes.append)
+    assert outcomes == [Outcome(False, DRY_RUN)]
     executor.close()
     time.sleep(0.1)
     assert not marker.exists()

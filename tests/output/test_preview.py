@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gestured.output.preview import BONES, draw_overlay
+from gestured.output.preview import BONES, DRY_RUN_BANNER, display_size, draw_overlay
 from gestured.recognition.hand import Hand
 from gestured.runtime.debounce import Observation
 
@@ -39,3 +39,15 @@ def test_overlay_says_why_a_visible_gesture_does_not_fire() -> None:
     assert (why[100:115, 40:200] != plain[100:115, 40:200]).any()
     unrelated = draw_overlay(image, [hand], [observation], [], [Blocked("ok", "right", "moving")])
     assert (unrelated == plain).all()
+
+
+def test_display_size_fills_the_box_with_the_frames_aspect() -> None:
+    assert display_size(640, 360) == (960, 540)  # a 720p video, fitted into the camera mode
+    assert display_size(640, 480) == (960, 720)
+    assert display_size(1920, 1080) == (960, 540)
+
+
+def test_dry_run_banner_is_drawn() -> None:
+    image = np.zeros((200, 400, 3), dtype=np.uint8)
+    assert draw_overlay(image, [], [], [], banner=DRY_RUN_BANNER)[170:200].any()
+    assert not draw_overlay(image, [], [], [])[170:200].any()

