@@ -21,7 +21,8 @@ def config_warnings(settings: Settings, data: dict[str, Any], index: LineIndex, 
     if settings.hold > LONG_HOLD:
         warnings.append(f"{source}:{index.line_of(('hold',))}: warning: hold: {settings.hold:g} s is so long "
                         "that a gesture seems to do nothing; 0.25-0.7 s is usual")
-    bindings = data.get("bindings") if isinstance(data.get("bindings"), dict) else {}
+    raw_bindings = data.get("bindings")
+    bindings: dict[str, Any] = raw_bindings if isinstance(raw_bindings, dict) else {}
     for binding in settings.bindings:
         entry = bindings.get(binding.gesture)
         path = ("bindings", binding.gesture)
