@@ -76,7 +76,7 @@ def test_in_place_write_applies_with_one_log_line(
     caplog.set_level(logging.INFO, logger="gestured.config.reload")
     with config.open("w") as handle:
         handle.write(CHANGED)
-    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
     reload_lines = [record.getMessage() for record in caplog.records if "reloaded" in record.getMessage()]
     assert reload_lines == ["reloaded gestures.yaml: ~thumbs_up hold 0.25->0.4, +ok -> key ctrl+c"]
     loads = recorder.loads
@@ -89,8 +89,8 @@ def test_write_temp_then_rename_applies(config: Path, recorder: Recorder, watche
     temporary.write_text(CHANGED)
     temporary.chmod(0o600)
     os.replace(temporary, config)
-    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
-    assert watcher.settings is not None and gestures(watcher.settings) == {"thumbs_up": 0.4, "ok": 0.25}
+    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
+    assert watcher.settings is not None and gestures(watcher.settings) == {"thumbs_up": 0.4, "ok": 0.5}
 
 
 def test_delete_then_create_applies(config: Path, recorder: Recorder, watcher: ConfigWatcher) -> None:
@@ -100,7 +100,7 @@ def test_delete_then_create_applies(config: Path, recorder: Recorder, watcher: C
     assert watcher.settings is not None and gestures(watcher.settings) == {"thumbs_up": 0.25}
     config.write_text(CHANGED)
     config.chmod(0o600)
-    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
 
 
 def test_truncate_then_write_keeps_the_last_good_settings_meanwhile(
@@ -113,7 +113,7 @@ def test_truncate_then_write_keeps_the_last_good_settings_meanwhile(
         assert error.problems == [f"{config}: is empty (a save in progress?)"]
         assert watcher.settings is not None and gestures(watcher.settings) == {"thumbs_up": 0.25}
         handle.write(CHANGED)
-    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
     assert recorder.changes.empty()
 
 
@@ -151,7 +151,7 @@ def test_permissions_are_checked_on_every_reload(config: Path, recorder: Recorde
         f"{config}: refusing to load: the file is writable by group or others (mode 0666); "
         f"run: chmod go-w {config}"]
     config.chmod(0o600)  # an attribute change alone is enough to re-read it
-    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
 
 
 def test_other_files_in_the_directory_are_ignored(config: Path, recorder: Recorder, watcher: ConfigWatcher) -> None:

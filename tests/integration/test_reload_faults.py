@@ -47,7 +47,7 @@ def test_a_recreated_directory_is_watched_again(watched: Path, recorder: Recorde
     recorder.next_error()  # the file is gone: refused, the last good settings kept
     watched.parent.mkdir(mode=0o700)
     write_private(watched, CHANGED)
-    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
     write_private(watched, GOOD)  # and the new watch keeps working
     assert gestures(recorder.next_change()) == {"thumbs_up": 0.25}
 
@@ -58,7 +58,7 @@ def test_a_directory_that_appears_later_is_watched(tmp_path: Path, recorder: Rec
         time.sleep(0.3)
         config.parent.mkdir(mode=0o700)
         write_private(config, CHANGED)
-        assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+        assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
 
 
 def test_a_symlinked_config_is_watched_at_its_target(tmp_path: Path, directory: Path, recorder: Recorder) -> None:
@@ -70,11 +70,11 @@ def test_a_symlinked_config_is_watched_at_its_target(tmp_path: Path, directory: 
     with watching(link, recorder):
         with target.open("w") as handle:  # edited in place where it really lives
             handle.write(CHANGED)
-        assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+        assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
         other = write_private(dotfiles / "other.yaml", "bindings:\n  fist:\n    key: mute\n")
         link.unlink()
         link.symlink_to(other)  # pointed elsewhere: that file is watched from now on
-        assert gestures(recorder.next_change()) == {"fist": 0.25}
+        assert gestures(recorder.next_change()) == {"fist": 0.7}
         write_private(other, "bindings:\n  fist:\n    key: mute\n    hold: 0.5\n")
         assert gestures(recorder.next_change()) == {"fist": 0.5}
 
@@ -85,7 +85,7 @@ def test_a_save_written_in_two_parts_is_applied_once_whole(watched: Path, record
         handle.flush()
         time.sleep(0.5)
         handle.write(CHANGED)
-    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
     time.sleep(1.0)
     assert recorder.changes.empty() and recorder.errors.empty()  # never "-thumbs_up"
 
@@ -98,5 +98,5 @@ def test_a_fifo_in_the_configs_place_never_blocks_the_reload_thread(watched: Pat
     assert error.problems == [f"{watched}: cannot read: it is a FIFO (named pipe); the config must be a regular file"]
     replacement = write_private(watched.with_name("new.yaml"), CHANGED)
     os.replace(replacement, watched)
-    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.25}
+    assert gestures(recorder.next_change()) == {"thumbs_up": 0.4, "ok": 0.5}
     assert WAIT >= 5.0
