@@ -58,7 +58,7 @@ def test_default_set_plays_hand_clips_and_the_static_scene(
 def test_without_shared_data_it_says_so_and_plays_the_static_scene(landmarker_model: Path, tmp_path: Path) -> None:
     report = bench(tmp_path, shared=tmp_path / "no-shared")
     assert [clip["name"] for clip in report["clips"]] == ["static"]
-    assert any("hand clips missing" in note for note in report["notes"])
+    assert any(note.startswith("hand clips") and "GESTURED_SHARED_DIR" in note for note in report["notes"])
     assert report["p95_ms"] is None  # no hand in view: no active numbers
     assert report["cpu_fraction_idle"] is not None
 
