@@ -122,7 +122,8 @@ def _start_and_run(args: argparse.Namespace, startup: Any) -> int:
 
             # The page answers while the backend still loads (from the start-up classifier).
             page = open_page(args, settings, watched, lambda: daemon, classifier, stack)
-        daemon = build_daemon(args, settings, classifier, watched, stack, classifiers=classifiers)
+        daemon = build_daemon(args, settings, classifier, watched, stack, classifiers=classifiers,
+                              also_on_event=None if page is None else page.feed.record)
         if page is not None:
             stack.callback(daemon.pipeline.subscribe(page.feed.listen))
         if startup is not None:
@@ -171,10 +172,13 @@ def load_configuration(config_path: Path, backend: str | None = None,
 
 
 def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, config_path: Path,
-                 stack: contextlib.ExitStack, classifiers: ClassifierCache | None = None) -> Any:
+                 stack: contextlib.ExitStack, classifiers: ClassifierCache | None = None,
+                 also_on_event: Callable[[Any], None] | None = None) -> Any:
     """Wire source, backend, executor, live config, preview and clock into a Daemon.
 
     classifiers: the cache hot reload loads models through (shared with start-up).
+    also_on_event: called with every fired action's event (outcome known) after it is
+    written out; the page's event log.
 
     Everything opened is registered on `stack`, so a failure part way releases it.
     """
@@ -224,7 +228,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         classifier=classifier,
         executor=DryRunExecutor() if args.dry_run else ActionExecutor(),
         settings=settings,
-        on_event=event_writer(args.json),
+        on_event=_events_to(event_writer(args.json), also_on_event),
         clock=clock,
         reloader=live,
         preview=preview,
@@ -236,6 +240,17 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         always_focus=args.json,  # JSON events name the focused application
         why_not=_why_not(args),
     )
+
+
+def _events_to(write: Callable[[Any], None], also: Callable[[Any], None] | None) -> Callable[[Any], None]:
+    if also is None:
+        return write
+
+    def both(event: Any) -> None:
+        write(event)
+        also(event)
+
+    return both
 
 
 def _open_focus() -> Any:

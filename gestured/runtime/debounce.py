@@ -72,13 +72,18 @@ class Fire:
 @dataclass(frozen=True)
 class BindingStatus:
     """One binding's timing at a moment: `held` seconds into a hold (0 when idle) and
-    whether it has fired during this hold."""
+    whether it has fired during this hold. seen: its gesture is in view (on some hand);
+    steady: False while that hand moves too much to count; armed: None when arming is
+    off (or this is the arm gesture), else whether the daemon is armed now."""
 
     gesture: str
     hand: str
     holding: bool
     held: float
     fired: bool
+    seen: bool = False
+    steady: bool = True
+    armed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ class _BindingState:
     last_fire: float | None = None
     left_at: float | None = None  # time of the first frame of the current miss run
     misses: int = 0
+    seen: bool = False  # the binding's gesture is in view on this track (last frame)
+    moving: bool = False  # ... but moving too much to count
     support: deque[tuple[float, float]] = field(default_factory=deque)  # (time, P(gesture))
 
 
@@ -177,13 +184,15 @@ class Debouncer:
 
     def _status(self, key: tuple[str, str, int], binding: Binding, now: float) -> BindingStatus:
         """The binding's hold on the hand track that has held it longest."""
-        holds = [state for (state_key, _track), state in self._states.items()
-                 if state_key == key and state.since is not None]
+        states = [state for (state_key, _track), state in self._states.items() if state_key == key]
+        seen, steady = any(state.seen for state in states), not any(state.moving for state in states)
+        armed = None if self.arm is None or binding.gesture == self.arm.gesture else now <= self.armed_until
+        holds = [state for state in states if state.since is not None]
         if not holds:
-            return BindingStatus(binding.gesture, binding.hand, False, 0.0, False)
+            return BindingStatus(binding.gesture, binding.hand, False, 0.0, False, seen, steady, armed)
         state = min(holds, key=lambda state: state.since)  # type: ignore[arg-type, return-value]
         return BindingStatus(binding.gesture, binding.hand, True, now - state.since,  # type: ignore[operator]
-                             state.last_fire is not None)
+                             state.last_fire is not None, seen, steady, armed)
 
     def update(self, observations: Sequence[Observation], now: float) -> list[Fire]:
         """Feed one frame's observations (empty: no hand) at time `now`; return what fires.
@@ -215,6 +224,8 @@ class Debouncer:
     def _step(self, key: tuple[str, str, int], binding: Binding, state: _BindingState,
               observation: Observation | None, now: float) -> Fire | None:
         problem = self._problem(key, binding, observation, now)
+        state.seen = problem != ""
+        state.moving = bool(problem) and problem.startswith(MOVING)  # type: ignore[union-attr]
         if problem is None and observation is not None:
             return self._hit(binding, state, observation, now)
         if problem and problem.startswith(MOVING) and state.last_fire is None:

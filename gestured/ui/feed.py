@@ -1,8 +1,9 @@
 """What the page shows live, handed over from the frame loop to the web server.
 
 `listen` is a Pipeline listener: once per frame it only stores references (the frame is
-not even decoded) and appends fired events, so the daemon's per-frame cost does not
-grow with the page. Everything a client asks for (the JPEG with the skeleton drawn,
+not even decoded), so the daemon's per-frame cost does not grow with the page. `record`
+takes each fired action once its outcome is known (the daemon's `on_event`, from any
+thread), so the page says whether the key was really pressed. Everything a client asks for (the JPEG with the skeleton drawn,
 the holds) is made on the server's threads, on demand, and only while a client is
 connected.
 """
@@ -74,16 +75,19 @@ class LiveFeed:
         """The Pipeline listener: publish one FrameResult (frames the gate skipped have no picture)."""
         if result.frame is not None:
             self.publish(result.frame, result.timestamp, result.index, result.hands, result.observations,
-                         result.events, result.bindings)
+                         result.bindings)
+
+    def record(self, event: Any) -> None:
+        """One fired action with its outcome (a GestureEvent), for the event log. Any thread."""
+        with self._lock:
+            self._events.append({"id": next(self._event_ids), "wall": self._clock(), **asdict(event)})
 
     def publish(self, frame: Any, timestamp: float, index: int, hands: Sequence[Any],
-                observations: Sequence[Any], events: Sequence[Any], bindings: Sequence[Any] = ()) -> None:
-        """Keep this frame as the latest; record fired events. Cheap: no copies, no decoding."""
+                observations: Sequence[Any], bindings: Sequence[Any] = ()) -> None:
+        """Keep this frame as the latest. Cheap: no copies, no decoding."""
         with self._lock:
             self._sequence += 1
             self._latest = Published(self._sequence, frame, timestamp, index, hands, observations, bindings)
-            for event in events:
-                self._events.append({"id": next(self._event_ids), "wall": self._clock(), **asdict(event)})
             taps = list(self._taps.callbacks.values())
         for tap in taps:
             tap(self._latest.image, timestamp, hands)
@@ -170,9 +174,18 @@ def _hand_view(classifier: Any, hand: Any, observation: Any) -> dict[str, Any]:
 
 
 def holds_view(statuses: Sequence[Any], bindings: Sequence[Any]) -> list[dict[str, Any]]:
-    """The bindings being held, as the page shows them: gesture, hand, held / hold seconds,
-    fired (during this hold). statuses: the debouncer's BindingStatus per binding."""
+    """The bindings being held or in view, as the page shows them: gesture, hand, held / hold
+    seconds, fired (during this hold), steady or moving, and armed (only when arming is on).
+    statuses: the debouncer's BindingStatus per binding."""
     holds = {(binding.gesture, binding.hand): binding.hold for binding in bindings}
-    return [{"gesture": status.gesture, "hand": status.hand, "held": round(status.held, 2),
-             "hold": holds.get((status.gesture, status.hand), 0.0), "fired": status.fired}
-            for status in statuses if status.holding]
+    views = []
+    for status in statuses:
+        if not (status.holding or status.seen):
+            continue
+        view = {"gesture": status.gesture, "hand": status.hand, "held": round(status.held, 2),
+                "hold": holds.get((status.gesture, status.hand), 0.0), "fired": status.fired,
+                "steady": status.steady}
+        if status.armed is not None:
+            view["armed"] = status.armed
+        views.append(view)
+    return views

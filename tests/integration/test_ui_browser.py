@@ -153,6 +153,8 @@ def test_see_bind_teach_and_fire_from_the_page(browser: Any, ui: Any, artifacts:
     wait_until(lambda: page.inner_text("#current-gesture") == "thumbs up", 60)
     frame = _decode(process.get("/api/frame.jpg"))
     assert (np.abs(frame.astype(int) - GREEN[::-1]).sum(axis=2) < 60).sum() > 50, "no skeleton drawn"
+    # What the debouncer does with the hand in view: "thumbs_up: holding 0.20 / 0.25 s, steady".
+    wait_until(lambda: re.search(r"thumbs_up: holding [\d.]+ / [\d.]+ s, steady", page.inner_text("#holds")), 60)
     page.wait_for_selector("tr.event[data-gesture=thumbs_up]", timeout=60_000)
     assert page.evaluate("document.getElementById('view').naturalWidth") == 640
     page.screenshot(path=artifacts / "1-live-thumbs-up.png", full_page=True)

@@ -85,6 +85,18 @@ def test_a_moving_hand_breaks_the_hold_and_says_so() -> None:
     assert feed(Debouncer([fist(hold=0.3)]), still) == [9]
 
 
+
+def test_status_says_whether_the_hand_in_view_is_steady_or_moving() -> None:
+    debouncer = Debouncer([fist(hold=0.3)])
+    feed(debouncer, [[Observation("fist", 0.95, motion=2.0)]] * 5)
+    moving = debouncer.status(5 / FPS)[0]
+    assert (moving.seen, moving.steady, moving.holding, moving.armed) == (True, False, False, None)
+    debouncer.update([Observation("fist", 0.95, motion=0.1)], 6 / FPS)
+    still = debouncer.status(6 / FPS)[0]
+    assert (still.seen, still.steady, still.holding) == (True, True, True)
+    debouncer.update([Observation("none", 0.95)], 7 / FPS)
+    assert debouncer.status(7 / FPS)[0].seen is False
+
 def test_one_odd_pose_frame_keeps_a_hold_but_one_moving_frame_ends_it() -> None:
     """Motion is measured over a window already, so it gets no odd-frame slack."""
     still = [[Observation("fist", 0.95, motion=0.2)]]
@@ -141,6 +153,19 @@ def test_arming_gesture_opens_a_window_for_the_other_bindings() -> None:
     assert feed(Debouncer([fist(hold=0.3)], arm=arm), frames) == [50]
     late = [palm] * 31 + [nothing] * 60 + [[Observation("fist", 0.95)]] * 15  # 2 s later: disarmed
     assert feed(Debouncer([fist(hold=0.3)], arm=arm), late) == []
+
+
+def test_status_says_whether_the_daemon_is_armed() -> None:
+    arm = ArmOptions(gesture="open_palm", hold=1.0, seconds=2.0)
+    debouncer = Debouncer([fist(hold=0.3), Binding("open_palm", PLAY, hold=0.5, threshold=0.7, release=0.3)],
+                          arm=arm)
+    feed(debouncer, [[Observation("fist", 0.95)]] * 5)
+    assert [status.armed for status in debouncer.status(5 / FPS)] == [False, None]  # the arm gesture has no arming
+    frames = [[Observation("open_palm", 0.95)]] * 31 + [[Observation("fist", 0.95)]] * 3
+    for index, observations in enumerate(frames):
+        debouncer.update(observations, (10 + index) / FPS)
+    status = debouncer.status((10 + len(frames) - 1) / FPS)[0]
+    assert (status.armed, status.seen, status.holding) == (True, True, True)
 
 
 def test_two_hands_are_timed_apart() -> None:

@@ -120,9 +120,21 @@ def test_holds_show_the_bindings_being_held_with_their_hold_time():
     from gestured.ui.feed import holds_view
 
     binding = Binding("fist", KeyAction(("a",)), hold=0.25, threshold=0.7, release=0.3)
-    statuses = [BindingStatus("fist", "any", True, 0.1834, False), BindingStatus("ok", "any", False, 0.0, False)]
+    statuses = [BindingStatus("fist", "any", True, 0.1834, False, seen=True),
+                BindingStatus("ok", "any", False, 0.0, False)]
     assert holds_view(statuses, [binding]) == [{"gesture": "fist", "hand": "any", "held": 0.18, "hold": 0.25,
-                                                "fired": False}]
+                                                "fired": False, "steady": True}]
+
+
+def test_holds_show_a_moving_hand_and_arming():
+    from gestured.config.settings import Binding, KeyAction
+    from gestured.runtime.debounce import BindingStatus
+    from gestured.ui.feed import holds_view
+
+    binding = Binding("fist", KeyAction(("a",)), hold=0.25, threshold=0.7, release=0.3)
+    moving = BindingStatus("fist", "any", False, 0.0, False, seen=True, steady=False, armed=False)
+    assert holds_view([moving], [binding]) == [{"gesture": "fist", "hand": "any", "held": 0.0, "hold": 0.25,
+                                               "fired": False, "steady": False, "armed": False}]
 
 
 def test_frame_jpg_is_unavailable_before_the_first_frame_then_a_jpeg(client, page):
@@ -136,7 +148,8 @@ def test_the_stream_sends_live_state_and_fired_events(client, page):
     from gestured.runtime.events import GestureEvent
 
     event = GestureEvent("thumbs_up", 0.97, "right", 1.5, 30, "key play_pause", True)
-    page.feed.publish(np.zeros((48, 64, 3), np.uint8), 1.5, 30, [], [], [event])
+    page.feed.publish(np.zeros((48, 64, 3), np.uint8), 1.5, 30, [], [])
+    page.feed.record(event)
     with client.stream("GET", "/api/stream", params={"token": TOKEN}) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         line = next(line for line in response.iter_lines() if line.startswith("data: "))
