@@ -43,7 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "e.g. ../shared/data/videos/clips/clips.tsv")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="with --videos: the gestures.yaml to play with (default: the shipped "
-                             "one with every built-in gesture bound)")
+                             "one with every built-in gesture bound, swipes and circles included)")
     what.add_argument("--keypoints", type=Path, metavar="CSV",
                       help="score the classifier on a keypoint CSV (columns 0..41 and label or class)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")

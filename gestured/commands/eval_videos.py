@@ -19,7 +19,7 @@ from typing import Any, Callable
 import yaml
 
 from gestured import paths
-from gestured.config.settings import BUILTIN_GESTURES, Settings
+from gestured.config.settings import BUILTIN_GESTURES, DYNAMIC_GESTURES, Settings
 from gestured.errors import GesturedError
 from gestured.runtime.events import GestureEvent
 from gestured.training.clipeval import FiredGesture, LabelledClip, format_summary, read_labels, score_clip, summarise
@@ -30,13 +30,14 @@ UNBOUND_ACTION = {"key": "space"}  # dry run: never pressed, only named in the r
 
 
 def all_bound_settings() -> Settings:
-    """The shipped gestures.yaml with every built-in gesture bound (existing bindings kept)."""
+    """The shipped gestures.yaml with every built-in gesture bound, the poses and the movements
+    (swipes, circles) alike; existing bindings kept."""
     from gestured.config.loader import parse_config
 
     path = paths.shipped_config_file()
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     bindings = dict(data.get("bindings") or {})
-    for gesture in BUILTIN_GESTURES:
+    for gesture in BUILTIN_GESTURES + DYNAMIC_GESTURES:
         bindings.setdefault(gesture, dict(UNBOUND_ACTION))
     data["bindings"] = bindings
     settings, _notes = parse_config(yaml.safe_dump(data), str(path), base_dir=path.parent)
@@ -109,6 +110,6 @@ def main(args: argparse.Namespace) -> int:
     clips = read_labels(args.labels.expanduser())
     settings = settings_for(args.config)
     report = evaluate_clips(folder, clips, settings, args.offline)
-    report["config"] = str(args.config) if args.config else "shipped, every built-in gesture bound"
+    report["config"] = str(args.config) if args.config else "shipped, every built-in gesture bound (poses, swipes, circles)"
     print(json.dumps(report, indent=2) if args.json else format_summary(report))
     return 0

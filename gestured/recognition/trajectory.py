@@ -8,7 +8,8 @@ a `Sample`. The palm's speed, in hand sizes per second, says whether the hand re
 A swipe is a movement that starts from rest (at least `REST_TIME` still) and ends when
 the hand stops, turns away, or leaves the view; `gestured.recognition.swipes` judges
 it. A hand that leaves before the movement is long enough gives nothing; one that
-never rests (waving, signing) never starts a swipe. A circle is the index fingertip of
+never rests (waving, signing) never starts a swipe, and a stroke back the way the hand
+came after only a short rest (`SETTLED_REST`) is the other half of a wave, not a swipe. A circle is the index fingertip of
 a pointing hand winding once about its centre (`gestured.recognition.circles`). After
 any dynamic gesture fires, nothing fires for `COOLDOWN` seconds and the hand must rest
 again, so the hand coming back does not swipe the other way.
@@ -29,6 +30,9 @@ from gestured.recognition.swipes import STILL_SPEED, Sample, measure, swipe_gest
 from gestured.config.settings import CIRCLE_GESTURES, SWIPE_GESTURES, Motion
 
 REST_TIME = 0.1  # seconds of rest before a movement can be a swipe
+SETTLED_REST = 0.3  # seconds of rest after which the way the hand came no longer matters
+APPROACH_TIME = 0.5  # seconds before a short rest looked at for the way the hand came
+MAX_COMEBACK = 1.0  # hand sizes the hand may have come from the swipe's far side (a wave: more)
 TURN_COSINE = 0.5  # a step more than 60 degrees off the movement's heading ends it
 COOLDOWN = 1.0  # seconds after a dynamic gesture before the next one
 MIN_HAND_FRACTION = 0.05  # hand size / frame height: smaller hands (far away) are ignored
@@ -58,6 +62,7 @@ class _Track:
     samples: list[Sample] = field(default_factory=list)
     rest_since: float | None = None  # start of the current run at rest
     moving_since: float | None = None  # start of the movement being watched
+    rested_from: float | None = None  # start of the rest the watched movement left
     pointing_since: float | None = None  # start of the current run of pointing frames
 
 
@@ -145,7 +150,7 @@ class TrajectoryTracker:
         if still:
             track.rest_since = previous.time if track.rest_since is None else track.rest_since
         elif track.rest_since is not None and previous.time - track.rest_since >= REST_TIME - 1e-6:
-            track.moving_since, track.rest_since = previous.time, None
+            track.moving_since, track.rested_from, track.rest_since = previous.time, track.rest_since, None
         else:
             track.rest_since = None
         return None
@@ -157,8 +162,9 @@ class TrajectoryTracker:
         return self._judge(track, track.samples[-1])
 
     def _judge(self, track: _Track, end: Sample) -> Stroke | None:
-        movement = measure([s for s in track.samples if track.moving_since <= s.time <= end.time])  # type: ignore[operator]
-        if movement.direction is None or not movement.shape_ok:
+        samples = [s for s in track.samples if track.moving_since <= s.time <= end.time]  # type: ignore[operator]
+        movement = measure(samples)
+        if movement.direction is None or not movement.shape_ok or _comes_back(track, samples):
             return None
         gesture = swipe_gesture(movement.direction, self.mirrored)
         motion = self.motions.get(gesture)
@@ -236,6 +242,22 @@ def _reach(track: _Track, sample: Sample) -> float:
     """How far (hand sizes) a hand may be from a track's last palm and still continue it."""
     unseen = max(0.0, sample.time - track.samples[-1].time - 1 / 20)
     return MATCH_DISTANCE + MISSING_SPEED * unseen
+
+
+def _comes_back(track: _Track, samples: Sequence[Sample]) -> bool:
+    """True when the movement heads back the way the hand came just before a short rest:
+    the turn of a wave, where the hand pauses a moment (0.1-0.2 s) before swinging back."""
+    rested_from = track.rested_from
+    if rested_from is None or samples[0].time - rested_from >= SETTLED_REST:
+        return False
+    before = [s for s in track.samples if rested_from - APPROACH_TIME <= s.time <= rested_from]
+    if len(before) < 2:
+        return False  # the hand came into view and rested: nothing to come back from
+    travel = samples[-1].palm - samples[0].palm
+    approach = before[-1].palm - before[0].palm
+    heading = travel / max(float(np.linalg.norm(travel)), 1e-6)
+    size = max(float(np.median([s.size for s in before])), 1e-6)
+    return float(np.dot(approach, heading)) / size < -MAX_COMEBACK
 
 
 def _turned(track: _Track, previous: Sample, sample: Sample) -> bool:

@@ -2,7 +2,8 @@
 
 handwash_thumbs.mp4 (../shared/data/videos/clips) shows two hands washing for 9 s: flat
 hands and fists all the time. Before the deliberateness layers it fired open_palm twice
-with every built-in gesture bound; now it must fire nothing, and say why not.
+with every built-in pose bound; now it must fire nothing with every pose and movement
+bound, and say why not.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def test_hand_washing_fires_nothing_with_every_gesture_bound(shared_data: Path, 
     if not clip.is_file():
         pytest.skip(f"{clip} is not in this copy of the shared data")
     settings = all_bound_settings()
-    assert len(settings.bindings) == 8
+    assert len(settings.bindings) == 14  # eight poses, four swipes, two circles
     reasons: list[str] = []
     assert play_clip(clip, settings, offline=True, on_blocked=reasons.append) == []
     # The flat hands were seen and held back: some of them because they were moving.

@@ -27,7 +27,8 @@ def test_demo_and_asl_with_every_gesture_bound(shared_data: Path, landmarker_mod
     assert set(report) >= {"false_fires", "activity_minutes", "false_fires_per_minute", "held_hit",
                            "held_total", "per_clip"}
     assert report["bound"] == sorted(["thumbs_up", "thumbs_down", "point_up", "ok", "fist", "point_left",
-                                      "point_right", "open_palm"])
+                                      "point_right", "open_palm", "swipe_left", "swipe_right", "swipe_up",
+                                      "swipe_down", "circle_cw", "circle_ccw"])
     assert report["per_clip"]["asl.mp4"]["false_fires"] == 0
     held = report["per_clip"]["demo.mp4"]["held"]
     assert [(span["gesture"], span["hit"], span["on_time"]) for span in held] == [

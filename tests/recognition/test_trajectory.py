@@ -117,6 +117,29 @@ def test_waving_never_rests_so_never_swipes() -> None:
     assert play(tracker, clock, move((150, 300), (150, 240), 0.3) + wave) == []
 
 
+def test_a_wave_that_pauses_at_its_turn_does_not_swipe() -> None:
+    """A real wave (wave_backlit_webcam_b.mov) stops for 0.1-0.2 s at each turn: the stroke
+    back is a swipe in shape, but the hand came from where it goes."""
+    tracker, clock = TrajectoryTracker(all_bound()), FakeClock()
+    wave = []
+    for _ in range(3):
+        wave += (move((450, 240), (150, 240), 0.5) + still((150, 240), 0.15)
+                 + move((150, 240), (450, 240), 0.5) + still((450, 240), 0.15))
+    assert play(tracker, clock, still((450, 240), 0.05) + wave) == []
+
+
+def test_a_swipe_after_a_settled_rest_fires_whichever_way_the_hand_came() -> None:
+    tracker, clock = TrajectoryTracker(all_bound()), FakeClock()
+    bring = move((450, 240), (150, 240), 0.5)  # the hand brought into place from the right
+    fired = play(tracker, clock, bring + swipe_path((150, 240), (450, 240)))  # rests 0.3 s, swipes back
+    assert [gesture for gesture, _ in fired] == ["swipe_left"]
+    tracker, clock = TrajectoryTracker(all_bound()), FakeClock()
+    raised = move((150, 440), (150, 240), 0.4)  # raised from below: not the swipe's far side
+    fired = play(tracker, clock, raised + still((150, 240), 0.12) + move((150, 240), (450, 240), 0.35, smooth)
+                 + still((450, 240), 0.3))
+    assert [gesture for gesture, _ in fired] == ["swipe_left"]
+
+
 def test_a_fist_moving_across_does_not_swipe() -> None:
     tracker, clock = TrajectoryTracker(all_bound()), FakeClock()
     assert play(tracker, clock, swipe_path((150, 240), (450, 240)), pose="fist") == []
