@@ -16,8 +16,8 @@ from typing import Iterable
 
 from gestured import paths
 from gestured.config import ConfigError, default_config_path, read_config
-from gestured.config.describe import describe_action
-from gestured.config.settings import Binding, Settings
+from gestured.config.describe import SUMMARY_LIMIT
+from gestured.config.settings import Binding, Settings, describe_action
 from gestured.errors import GesturedError
 
 
@@ -121,7 +121,7 @@ def summarize(settings: Settings) -> list[str]:
 def _binding_line(binding: Binding, settings: Settings, width: int) -> str:
     extras = binding_overrides(binding, settings)
     suffix = f"  ({', '.join(extras)})" if extras else ""
-    return f"    {binding.gesture:<{width}} -> {describe_action(binding.action)}{suffix}"
+    return f"    {binding.gesture:<{width}} -> {describe_action(binding.action, limit=SUMMARY_LIMIT)}{suffix}"
 
 
 def binding_overrides(binding: Binding, settings: Settings) -> list[str]:

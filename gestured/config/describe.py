@@ -5,17 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from gestured.config.settings import Action, Binding, Settings
-from gestured.config.settings import describe_action as settings_describe_action
+from gestured.config.settings import Binding, Settings, describe_action
 
-SUMMARY_LIMIT = 60
+SUMMARY_LIMIT = 60  # characters of an action shown in change summaries and `gestured check`
 
 _BINDING_FIELDS = ("hold", "threshold", "release", "repeat", "hand")
-
-
-def describe_action(action: Action) -> str:
-    """An action as log lines and `gestured check` show it: at most SUMMARY_LIMIT characters."""
-    return settings_describe_action(action, limit=SUMMARY_LIMIT)
 
 
 def describe_changes(old: Settings, new: Settings) -> str:
@@ -30,7 +24,7 @@ def describe_changes(old: Settings, new: Settings) -> str:
     for gesture, binding in new_bindings.items():
         before = old_bindings.get(gesture)
         if before is None:
-            parts.append(f"+{gesture} -> {describe_action(binding.action)}")
+            parts.append(f"+{gesture} -> {describe_action(binding.action, limit=SUMMARY_LIMIT)}")
         elif before != binding:
             parts.append(f"~{gesture} {_binding_changes(before, binding)}")
     parts += [f"-{gesture}" for gesture in old_bindings if gesture not in new_bindings]
@@ -46,7 +40,8 @@ def _global_changes(old: Settings, new: Settings) -> list[str]:
 def _binding_changes(old: Binding, new: Binding) -> str:
     changes = []
     if old.action != new.action:
-        changes.append(f"{describe_action(old.action)} => {describe_action(new.action)}")
+        before, after = (describe_action(binding.action, limit=SUMMARY_LIMIT) for binding in (old, new))
+        changes.append(f"{before} => {after}")
     changes += [f"{name} {_value(getattr(old, name))}->{_value(getattr(new, name))}"
                 for name in _BINDING_FIELDS if getattr(old, name) != getattr(new, name)]
     return " ".join(changes)

@@ -131,7 +131,7 @@ def _shell(action: ShellAction, executor: "ActionExecutor", report: Report) -> N
     try:
         executor.commands.run(action, started=lambda: report(RAN))
     except FileNotFoundError as error:
-        logger.error("command %s can't start: %s not found (check PATH)", describe(action), error.filename)
+        logger.error("command %s can't start: %s not found (check PATH)", describe_action(action), error.filename)
         report(Outcome(False, NOT_FOUND))
 
 
@@ -140,13 +140,6 @@ ACTIONS: dict[str, ActionKind] = {
     "type": ActionKind(_type, True),
     "shell": ActionKind(_shell, False),
 }
-
-
-def describe(action: Action | None) -> str | None:
-    """A short description for logs and events ("key ctrl+alt+t", "shell playerctl play-pause")."""
-    if action is None:
-        return None
-    return describe_action(action)
 
 
 class ActionExecutor:
@@ -177,7 +170,7 @@ class ActionExecutor:
             logger.debug("queueing %s", describe_action(action))
             return self._keys.submit(self._run_logged, kind, action, report)
         if isinstance(action, ShellAction) and (program := missing_program(action)) is not None:
-            logger.error("command %s can't start: %s is not on PATH", describe(action), program)
+            logger.error("command %s can't start: %s is not on PATH", describe_action(action), program)
             return _done(NOT_FOUND, report)
         with self._count_lock:
             full = self._queued >= self._queue_limit
@@ -193,7 +186,7 @@ class ActionExecutor:
         if first_drop:
             logger.warning("%d commands already waiting or running: dropping %s and further fires "
                            "until they finish (shorten the command or lengthen `repeat`)",
-                           self._queue_limit, describe(action))
+                           self._queue_limit, describe_action(action))
         return _done(QUEUE_FULL, report)
 
     def _run_counted(self, kind: ActionKind, action: Action, report: Report) -> None:
@@ -249,7 +242,7 @@ class DryRunExecutor:
     """Runs nothing: every action is reported as not executed, reason `dry_run`."""
 
     def execute(self, action: Action, report: Report = lambda outcome: None) -> None:
-        logger.debug("dry-run: not running %s", describe(action))
+        logger.debug("dry-run: not running %s", describe_action(action))
         report(Outcome(False, DRY_RUN))
 
     def close(self, wait: bool = True) -> None:

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 STDERR_KEEP = 4096  # bytes of a command's stderr kept (STDERR_LIMIT characters are logged)
 STDERR_LIMIT = 500
+COMMAND_LIMIT = 80  # characters of a command shown in log lines
 DRAIN_WAIT = 0.2  # seconds to wait for stderr after the command exited
 STOP_GRACE = 1.0  # seconds between SIGTERM and SIGKILL for commands running at shutdown
 
@@ -91,7 +92,8 @@ class CommandRunner:
         except subprocess.TimeoutExpired:
             signal_group(process, signal.SIGKILL)
             process.wait()
-            logger.warning("command %s killed after its %g s timeout", describe(action), action.timeout)
+            logger.warning("command %s killed after its %g s timeout", describe_action(action, limit=COMMAND_LIMIT),
+                           action.timeout)
             return None
         finally:
             with self._lock:
@@ -135,16 +137,13 @@ def signal_group(process: subprocess.Popen[bytes], number: signal.Signals) -> No
         pass
 
 
-def describe(action: ShellAction) -> str:
-    return describe_action(action, limit=80)
-
-
 def _log_exit(action: ShellAction, code: int, message: str) -> None:
     if len(message) > STDERR_LIMIT:
         message = message[:STDERR_LIMIT] + "..."
+    command = describe_action(action, limit=COMMAND_LIMIT)
     if code == 0:
-        logger.debug("command %s exited 0%s", describe(action), f": {message}" if message else "")
+        logger.debug("command %s exited 0%s", command, f": {message}" if message else "")
     elif code < 0:
-        logger.warning("command %s ended by signal %d: %s", describe(action), -code, message or "(no stderr)")
+        logger.warning("command %s ended by signal %d: %s", command, -code, message or "(no stderr)")
     else:
-        logger.warning("command %s exited %d: %s", describe(action), code, message or "(no stderr)")
+        logger.warning("command %s exited %d: %s", command, code, message or "(no stderr)")

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
 from gestured.capture.frames import Frame, FrameSource, StageTimer
-from gestured.config.settings import Binding, Settings
+from gestured.config.settings import Binding, Settings, describe_action
 from gestured.errors import GesturedError
-from gestured.output.actions import Executor, describe
+from gestured.output.actions import Executor
 from gestured.output.focus import FocusProvider
 from gestured.recognition.backends import KeypointBackend
 from gestured.recognition.hand import Hand
@@ -360,7 +360,7 @@ class Daemon:
             hand=fire.observation.hand,
             t=frame.timestamp,
             frame=frame.index,
-            action=describe(action),
+            action=describe_action(action),
             executed=False,
             held=fire.held,
             repeat=fire.repeat,

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gestured.config.settings import KeyAction, ShellAction, TypeAction
+from gestured.config.settings import KeyAction, ShellAction, TypeAction, describe_action
 from gestured.errors import GesturedError
 from gestured.output.actions import (ACTIONS, DRY_RUN, FAILED, NO_KEYBOARD, NOT_FOUND, ActionExecutor, DryRunExecutor,
-                                     Outcome, describe, run_command)
+                                     Outcome, run_command)
 from tests.fakes import RecordingKeyboard
 
 
@@ -29,11 +29,10 @@ def pid_alive(pid: int) -> bool:
 
 def test_registry_covers_every_action_kind() -> None:
     assert set(ACTIONS) == {"key", "type", "shell"}
-    assert describe(KeyAction(("ctrl", "alt", "t"))) == "key ctrl+alt+t"
-    assert describe(TypeAction("hi")) == "type 'hi'"
-    assert describe(ShellAction(("playerctl", "play-pause"))) == "shell playerctl play-pause"
-    assert describe(ShellAction(("echo a; echo b",), use_shell=True)) == "shell (sh) echo a; echo b"
-    assert describe(None) is None
+    assert describe_action(KeyAction(("ctrl", "alt", "t"))) == "key ctrl+alt+t"
+    assert describe_action(TypeAction("hi")) == "type 'hi'"
+    assert describe_action(ShellAction(("playerctl", "play-pause"))) == "shell playerctl play-pause"
+    assert describe_action(ShellAction(("echo a; echo b",), use_shell=True)) == "shell (sh) echo a; echo b"
 
 
 def test_hung_command_and_its_children_are_killed_at_the_timeout(tmp_path: Path,
