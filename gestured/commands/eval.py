@@ -9,6 +9,8 @@ followed). Each image goes through the backend in IMAGE mode with the tiled seco
 classified; an image where no hand is found counts as predicted `none`. The report gives
 every metric twice: over all images, and over the images where a hand was detected.
 Folders whose label the model doesn't know are listed and left out of the metrics.
+The backend is built from --config (default: the gestures.yaml `gestured run` reads) as the
+daemon's is: with `mirrored: true` each image is turned back as a mirroring camera's picture.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import numpy as np
 from gestured.capture.sources import IMAGE_SUFFIXES
 from gestured.errors import GesturedError
 from gestured.progress import progress
-from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
+from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, backend_for
 from gestured.recognition.classifier import LABELS, NONE_LABEL, GestureClassifier, load_classifier
 from gestured.recognition.stills import detect_still, pick_hand
 from gestured.training.metrics import evaluation_report, format_metrics, plot_confusion
@@ -43,7 +45,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "e.g. ../shared/data/videos/clips/clips.tsv")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="with --videos: the gestures.yaml to play with (default: the shipped "
-                             "one with every built-in gesture bound, swipes and circles included)")
+                             "one with every built-in gesture bound, swipes and circles included); with "
+                             "--images: whose `mirrored:` and backend options apply (default: the one "
+                             "`gestured run` reads)")
     what.add_argument("--keypoints", type=Path, metavar="CSV",
                       help="score the classifier on a keypoint CSV (columns 0..41 and label or class)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
@@ -119,6 +123,8 @@ def evaluate(
 def format_report(report: dict[str, Any]) -> str:
     """The text `gestured eval` prints without --json."""
     lines = [f"model: {report['model']}"]
+    if report.get("mirrored"):
+        lines.append("mirrored: true (each image is turned back as a mirroring camera's picture)")
     for label, count in report["unknown_labels"].items():
         lines.append(f"skipped {label}/ ({count} images): label not known to the model")
     for path in report["unreadable"]:
@@ -142,6 +148,8 @@ def _read_image(path: Path) -> np.ndarray | None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from gestured.config.live import user_settings
+
     if args.videos is not None:
         from gestured.commands import eval_videos
 
@@ -155,7 +163,8 @@ def main(args: argparse.Namespace) -> int:
         raise GesturedError(f"--plot {args.plot}: give a file name ending in .png")
     if args.plot is not None and not args.plot.expanduser().resolve().parent.is_dir():
         raise GesturedError(f"--plot {args.plot}: its folder does not exist")
-    backend = create_backend(args.backend, mode="image", num_hands=2, offline=args.offline)
+    settings = user_settings(args.config)
+    backend = backend_for(settings, args.backend, mode="image", num_hands=2, offline=args.offline)
     try:
         with progress(len(images), "eval", "images") as bar:
 
@@ -168,6 +177,7 @@ def main(args: argparse.Namespace) -> int:
         backend.close()
     report["model"] = str(args.model) if args.model else "shipped default"
     report["backend"] = args.backend
+    report["mirrored"] = settings.mirrored
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     if args.plot is not None:  # after the report: a plot that can't be written loses nothing
         title = (f"balanced accuracy {report['balanced_accuracy']:.3f} (detected only "

@@ -64,15 +64,14 @@ def play_clip(path: Path, settings: Settings, offline: bool,
     from gestured.commands.run import CAMERA_MODE
     from gestured.config.live import ClassifierCache
     from gestured.output.actions import DryRunExecutor
-    from gestured.recognition.backends import create_backend
+    from gestured.recognition.backends import backend_for
     from gestured.runtime.daemon import Daemon
     from gestured.runtime.events import WhyNotFired
     from gestured.runtime.rate import LandmarkerRate
 
     source = VideoFileSource(path, fit=CAMERA_MODE)
     events: list[GestureEvent] = []
-    backend = create_backend(settings.backend, mode="video", offline=offline, num_hands=settings.num_hands,
-                             mirrored=settings.mirrored, options=settings.backend_options(settings.backend))
+    backend = backend_for(settings, offline=offline)
     daemon = Daemon(
         open_source=lambda: source, backend=backend,
         classifier=ClassifierCache().classifier(settings.model, settings.backend),

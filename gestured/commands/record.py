@@ -4,6 +4,8 @@ A camera or a video runs the backend in VIDEO mode (tracking); an image folder r
 IMAGE mode with the tiled second pass of `gestured.recognition.stills` and keeps the labelled hand
 (`pick_hand`). Frames without a hand are counted and skipped. Ctrl-C stops the capture
 and keeps what was taken. The file is DIR/LABEL-<timestamp>.npz (schema: gestured.training.dataset).
+The backend is built from the user's gestures.yaml as the daemon's is (`mirrored:`, the
+backend's options), so a sample is what the daemon will see of the same hand.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from gestured.commands.run import add_wait_for_camera
 from gestured.errors import GesturedError
 from gestured.paths import data_dir
 from gestured.progress import progress
-from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, create_backend
+from gestured.recognition.backends import BACKENDS, DEFAULT_BACKEND, KeypointBackend, backend_for
 from gestured.recognition.hand import Hand
 from gestured.recognition.stills import detect_still, pick_hand
 from gestured.training.dataset import Dataset, save_dataset
@@ -53,6 +55,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="use every Nth frame (default: 1; 3 gives more varied samples from a camera)")
     parser.add_argument("--format", choices=("npz", "csv"), default="npz", help="file format (default: npz)")
     parser.add_argument("--offline", action="store_true", help="never download the backend's model")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="gestures.yaml whose `mirrored:` and backend options apply (default: the one "
+                             "`gestured run` reads), so samples match what the daemon sees")
     add_wait_for_camera(parser)
 
 
@@ -177,10 +182,13 @@ def check_writable(folder: Path) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from gestured.config.live import user_settings
+
     check_arguments(args)
     folder = (args.out or data_dir() / "datasets").expanduser()
     check_writable(folder)  # before capturing: a bad --out loses no samples
     path = output_path(folder, args.label, args.format, datetime.now())
+    settings = user_settings(args.config, also_known=(args.label,))
     source = open_source(args.source, give_up_after=give_up_after(args.wait_for_camera))
     still = source.stills
     limit = args.max_samples if args.max_samples is not None else (LIVE_MAX_SAMPLES if source.is_live else 0)
@@ -189,8 +197,8 @@ def main(args: argparse.Namespace) -> int:
         print(f"recording {args.label!r} from {source.name}: show the gesture, move it around a little; "
               f"stops after {limit or 'unlimited'} samples, Ctrl-C stops and saves", file=sys.stderr)
     try:
-        backend = create_backend(args.backend, mode="image" if still else "video",
-                                 num_hands=2 if still else 1, offline=args.offline)
+        backend = backend_for(settings, args.backend, mode="image" if still else "video",
+                              num_hands=2 if still else 1, offline=args.offline)
         try:
             bar, on_frame = progress_bar(source, args.every, limit)
             with bar:

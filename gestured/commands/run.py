@@ -186,7 +186,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
     from gestured.capture.sources import open_source
     from gestured.config.live import ClassifierCache, LiveConfig
     from gestured.output.actions import ActionExecutor, DryRunExecutor
-    from gestured.recognition.backends import create_backend
+    from gestured.recognition.backends import backend_for
     from gestured.runtime.daemon import Daemon
     from gestured.runtime.events import event_writer
     from gestured.runtime.lock import InstanceLock
@@ -217,8 +217,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
         preview = PreviewWindow(dry_run=args.dry_run)
         stack.callback(preview.close)
     backend_name = args.backend or settings.backend
-    backend = create_backend(backend_name, mode="video", offline=args.offline, num_hands=settings.num_hands,
-                             mirrored=settings.mirrored, options=settings.backend_options(backend_name))
+    backend = backend_for(settings, backend_name, offline=args.offline)
     stack.callback(backend.close)
     classifiers = classifiers or ClassifierCache()
     live = stack.enter_context(contextlib.closing(LiveConfig(config_path, settings, classifiers).start()))

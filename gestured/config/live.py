@@ -17,9 +17,10 @@ import logging
 import threading
 from functools import partial
 from pathlib import Path
+from typing import Iterable
 
 from gestured.config.errors import ConfigError
-from gestured.config.loader import load_settings
+from gestured.config.loader import default_config_path, load_settings
 from gestured.config.reload import ConfigWatcher
 from gestured.config.settings import Settings
 from gestured.recognition.classifier import DEFAULT_BACKEND, GestureClassifier, load_classifier, model_base
@@ -46,6 +47,16 @@ class ClassifierCache:
     def labels(self, model: str | None) -> tuple[str, ...]:
         """The `labels` hook of load_settings: the gestures `model` knows."""
         return self.classifier(model).labels
+
+
+def user_settings(config: Path | None, also_known: Iterable[str] = ()) -> Settings:
+    """The settings in `config` (None: the file `gestured run` reads), their bindings checked
+    against the labels of the model they name and `also_known` (a gesture being recorded
+    may be bound before it is trained). For commands that build a backend from a user's
+    settings outside the daemon (record, eval --images). Raises ConfigError."""
+    classifiers, extra = ClassifierCache(), tuple(also_known)
+    path = config.expanduser() if config is not None else default_config_path()
+    return load_settings(path, labels=lambda model: (*classifiers.labels(model), *extra))
 
 
 def _version(model: str | None) -> float | None:

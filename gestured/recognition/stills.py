@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gestured.recognition.backends import KeypointBackend
+from gestured.recognition.backends import KeypointBackend, MirroredBackend
 from gestured.recognition.hand import Hand
 
 
@@ -54,6 +54,11 @@ def detect_still(
     upscale: each tile is resized by this factor before detection (1.0 = as cut).
     Returns the hands of the first pass that found any (best first), else [].
     """
+    if isinstance(backend, MirroredBackend):
+        # Mirrored across the whole image, once: mirrored inside a padded copy or a tile,
+        # a hand would come back mirrored across that crop and then be shifted wrongly.
+        width = image_bgr.shape[1]
+        return [hand.mirrored(width) for hand in detect_still(backend.inner, image_bgr, grids, upscale, pad_fraction)]
     hands = backend.detect(image_bgr)
     if hands:
         return hands

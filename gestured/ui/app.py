@@ -10,12 +10,16 @@ import logging
 import socket
 import threading
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from gestured import paths
 from gestured.errors import GesturedError
 from gestured.ui.feed import LiveFeed
 from gestured.ui.security import Guard, host_names, is_loopback, is_wildcard, new_token
+
+if TYPE_CHECKING:
+    from gestured.config.settings import Settings
+    from gestured.recognition.backends import KeypointBackend
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +101,19 @@ class PageServer:
         self._socket.close()
 
 
+def recording_backends(settings: Settings, backend: str | None, offline: bool) -> Callable[[bool], KeypointBackend]:
+    """The teacher's `open_backend(still)`: `backend` (None: the settings') built from the
+    settings as the daemon's is (`mirrored:`, its options), in IMAGE mode with two hands for
+    a folder of stills, else in VIDEO mode with one."""
+    from gestured.recognition.backends import backend_for
+
+    def open_backend(still: bool) -> KeypointBackend:
+        return backend_for(settings, backend, mode="image" if still else "video", num_hands=2 if still else 1,
+                           offline=offline)
+
+    return open_backend
+
+
 def open_page(args: Any, settings: Any, config_path: Path, daemon: Callable[[], Any], classifier: Any,
               stack: Any) -> PageServer:
     """Serve the page for a daemon about to start; subscribe `server.feed.listen` to its pipeline.
@@ -105,17 +122,10 @@ def open_page(args: Any, settings: Any, config_path: Path, daemon: Callable[[], 
     args: `gestured ui`'s (listen, port, open) or `gestured run`'s (then `ui:` of the
     settings gives the port). The server is closed by `stack`. Raises GesturedError.
     """
-    from gestured.recognition.backends import create_backend
     from gestured.ui import require_extra
 
     require_extra()
-    backend_name = args.backend or settings.backend
-    offline = args.offline
-
-    def open_backend(still: bool) -> Any:
-        return create_backend(backend_name, mode="image" if still else "video",
-                              num_hands=2 if still else 1, offline=offline)
-
+    open_backend = recording_backends(settings, args.backend, args.offline)
     port = getattr(args, "port", None)
     def current_classifier() -> Any:
         running = daemon()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gestured.recognition.backends import MirroredBackend
 from gestured.recognition.hand import Hand
 from gestured.recognition.stills import (
     DEFAULT_GRIDS,
@@ -105,6 +106,24 @@ def test_upscaled_tiles_map_back() -> None:
     box = (30, 40, 95, 110)
     hands = detect_still(backend, image_with_blob(512, 683, box), upscale=2.0, pad_fraction=0.0)
     np.testing.assert_allclose(hands[0].keypoints, expected_keypoints(box), atol=0.6)
+
+
+@pytest.mark.parametrize("box, width, height", [
+    ((100, 80, 300, 260), 512, 683),  # the first pass
+    ((8, 12, 88, 97), 100, 100),  # the padded pass
+    ((400, 520, 470, 580), 512, 683),  # a tile
+], ids=["whole", "padded", "tile"])
+def test_a_mirroring_camera_is_turned_back_across_the_whole_image(box: tuple[int, int, int, int], width: int,
+                                                                  height: int) -> None:
+    """`mirrored: true` in record and eval: every pass gives the hand as an unmirrored camera
+    would have seen it (x -> width - x of the whole image, not of the padded copy or tile)."""
+    image = image_with_blob(width, height, box)
+    [seen] = detect_still(BlobBackend(min_fraction=0.1 if width == 100 else 0.2), image)
+    [turned_back] = detect_still(MirroredBackend(BlobBackend(min_fraction=0.1 if width == 100 else 0.2)), image)
+    np.testing.assert_allclose(turned_back.keypoints[:, 0], width - seen.keypoints[:, 0], atol=1e-3)
+    np.testing.assert_allclose(turned_back.keypoints[:, 1], seen.keypoints[:, 1], atol=1e-3)
+    np.testing.assert_allclose(turned_back.normalized, turned_back.keypoints / [width, height], atol=1e-6)
+    assert (seen.handedness, turned_back.handedness) == ("right", "left")
 
 
 @pytest.mark.parametrize("grid", [TileGrid(2, 2, 0.6), TileGrid(3, 3, 0.45), TileGrid(1, 3, 0.5)])

@@ -15,7 +15,7 @@ from typing import Callable, Literal, Protocol
 
 import numpy as np
 
-from gestured.config.settings import OpenPoseOptions
+from gestured.config.settings import OpenPoseOptions, Settings
 from gestured.errors import GesturedError
 from gestured.recognition.hand import Hand
 
@@ -82,6 +82,17 @@ def create_backend(name: str = DEFAULT_BACKEND, *, mode: Mode = "video", num_han
     fields = dataclasses.asdict(options if options is not None else options_type())
     backend = factory(mode=mode, num_hands=num_hands, offline=offline, **fields)
     return MirroredBackend(backend) if mirrored else backend
+
+
+def backend_for(settings: Settings, name: str | None = None, *, mode: Mode = "video", num_hands: int | None = None,
+                offline: bool = False) -> KeypointBackend:
+    """The backend a user's settings ask for: `name` (None: `backend:`) with its options from
+    the settings, mirrored when `mirrored: true`; num_hands None: `num_hands:`. Everything
+    that runs a backend on a user's camera or pictures builds it here, so no setting is lost.
+    Raises BackendError as create_backend does."""
+    name = name or settings.backend
+    return create_backend(name, mode=mode, num_hands=settings.num_hands if num_hands is None else num_hands,
+                          offline=offline, mirrored=settings.mirrored, options=settings.backend_options(name))
 
 
 class MirroredBackend:
