@@ -3,7 +3,7 @@
 The hands of people typing, signing, resting a chin on a hand and washing their hands
 make fists, flat hands and sideways fingers that the photo-trained model calls gestures.
 Every hand in these clips is recorded as `none` exactly as `gestured record none
---source CLIP` records it (gestured.commands.record.capture, MediaPipe VIDEO mode), and
+--source CLIP` records it (gestured.training.recording.capture, MediaPipe VIDEO mode), and
 cached by the clip's sha256 beside the photos' keypoints.
 
 The clips in HELD_OUT_CLIPS are never trained on: the false-fire figures on them are the
@@ -58,7 +58,7 @@ VideoBackendFactory = Callable[[], KeypointBackend]
 def record_none(clip: Path, backend_factory: VideoBackendFactory) -> np.ndarray:
     """(N, 21, 2) keypoints of the hand in each frame of `clip`, as `gestured record` takes them."""
     from gestured.capture.sources import open_source
-    from gestured.commands.record import Recorder, capture
+    from gestured.training.recording import Recorder, capture
 
     recorder = Recorder(NONE_LABEL, session=clip.stem)
     source = open_source(str(clip))

@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from gestured.commands.record import LABEL_PATTERN, Recorder, capture, output_path
+from gestured.training.recording import LABEL_PATTERN, Recorder, capture, output_path
 from gestured.training.dataset import save_dataset
 from gestured.errors import GesturedError
 from gestured.recognition.stills import pick_hand

@@ -12,7 +12,7 @@ import pytest
 from gestured.capture.frames import Frame, FrameSource
 from gestured.capture.sources import ImageFolderSource
 from gestured.cli import main as gestured
-from gestured.commands.record import Recorder, capture
+from gestured.training.recording import Recorder, capture
 from gestured.commands.train import BUILTIN_DATASET, builtin_dataset, with_mirrored
 from gestured.paths import shipped_models_dir
 from gestured.recognition.backends import MediaPipeOptions, create_backend
