@@ -43,6 +43,7 @@ def holds(big: float, point: float) -> dict[str, dict[str, float]]:
 
 def cache_hands(clip: Path, cache: Path) -> Path:
     """cache/<stem>.npz: per frame t, keypoints (21, 2), handedness code, frame size, hand count."""
+    from gestured.capture.options import SourceOptions
     from gestured.capture.sources import open_source
     from gestured.commands.run import CAMERA_MODE
     from gestured.recognition.backends import create_backend
@@ -52,7 +53,7 @@ def cache_hands(clip: Path, cache: Path) -> Path:
         return out
     cache.mkdir(parents=True, exist_ok=True)
     backend = create_backend("mediapipe", mode="video", num_hands=1, offline=True)
-    source = open_source(str(clip), fit=CAMERA_MODE)
+    source = open_source(str(clip), SourceOptions(fit=CAMERA_MODE))
     rows: dict[str, list[Any]] = {"t": [], "keypoints": [], "side": [], "size": [], "n": []}
     try:
         for frame in source:

@@ -25,6 +25,7 @@ import numpy as np
 
 from gestured.capture.encoded import DecodeError, EncodedImage
 from gestured.capture.frames import Frame, FrameSource, SourceError
+from gestured.capture.options import CameraOptions
 from gestured.capture.v4l2 import Capture, open_cv_capture
 
 logger = logging.getLogger(__name__)
@@ -159,13 +160,12 @@ class _NewestFrame:
 class CameraSource(FrameSource):
     """Frames from a camera, with timestamps in seconds since the source started.
 
-    device: an index or /dev/videoN. open_timeout: seconds before a hung open is abandoned.
-    read_timeout: seconds without a frame before the camera counts as gone and is reopened.
-    sleep: waits between retries (default: interruptible wait); clock: monotonic seconds;
-    epoch: the clock reading that is timestamp 0 (default: when iteration starts).
-    capture_factory: (device, width, height, fourcc) -> Capture, for tests and replays.
-    reopen: False ends iteration when the capture stops delivering (a replayed recording)
-    instead of reopening it.
+    device: an index or /dev/videoN. options: how it is opened and read (timeouts, mode,
+    how long a missing camera is waited for). clock: monotonic seconds; epoch: the clock
+    reading that is timestamp 0 (default: when iteration starts). sleep: waits between
+    retries (default: interruptible wait). capture_factory: (device, width, height, fourcc)
+    -> Capture, for tests and replays. reopen: False ends iteration when the capture stops
+    delivering (a replayed recording) instead of reopening it.
     """
 
     is_live = True
@@ -173,28 +173,20 @@ class CameraSource(FrameSource):
     def __init__(
         self,
         device: int | str,
+        options: CameraOptions = CameraOptions(),
         *,
-        open_timeout: float = 5.0,
-        read_timeout: float = 2.0,
-        width: int = 640,
-        height: int = 480,
-        fourcc: str = "MJPG",
-        backoff: Backoff | None = None,
-        sleep: Callable[[float], Any] | None = None,
         clock: Callable[[], float] = time.monotonic,
         epoch: float | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Any] | None = None,
         capture_factory: Callable[[int | str, int, int, str], Capture] = open_cv_capture,
-        give_up_after: float | None = None,
         reopen: bool = True,
     ) -> None:
         self.device = device
-        self.give_up_after = give_up_after
+        self.options = options
         self.name = f"camera {device}"
-        self.open_timeout = open_timeout
-        self.read_timeout = read_timeout
-        self.mode = (width, height, fourcc)
         # Someone waiting at a terminal gets a few quick tries; a service backs off to 30 s.
-        self.backoff = backoff or (Backoff() if give_up_after is None else Backoff(0.5, 1.0))
+        self.backoff = backoff or (Backoff() if options.give_up_after is None else Backoff(0.5, 1.0))
         self._stop = threading.Event()
         self._sleep = sleep or self._stop.wait
         self._clock = clock
@@ -215,19 +207,20 @@ class CameraSource(FrameSource):
         Raises SourceError (what /dev/video* holds, what to do) once `give_up_after`
         seconds would pass before the next try.
         """
-        attempts, started = 0, self._clock()
+        attempts, started, options = 0, self._clock(), self.options
         while not self._stop.is_set():
             attempts += 1
             try:
                 capture = open_with_timeout(
-                    lambda: self._capture_factory(self.device, *self.mode), self.open_timeout,
-                    str(self.device), self._stop,
+                    lambda: self._capture_factory(self.device, options.width, options.height, options.fourcc),
+                    options.open_timeout, str(self.device), self._stop,
                 )
             except SourceError as error:
                 if self._stop.is_set():
                     return None
                 delay = self.backoff.next_delay()
-                if self.give_up_after is not None and self._clock() - started + delay > self.give_up_after:
+                give_up = options.give_up_after
+                if give_up is not None and self._clock() - started + delay > give_up:
                     raise SourceError(f"{error}, {TRY_A_FILE}") from None
                 self._report_problem(str(error), delay, attempts)
                 self._sleep(delay)
@@ -245,9 +238,9 @@ class CameraSource(FrameSource):
         minute). Someone at a terminal gets one line, then the verdict (see open())."""
         repeated = message == self._last_problem
         self._last_problem = message
-        if self.give_up_after is not None:
+        if self.options.give_up_after is not None:
             logger.log(logging.DEBUG if repeated else logging.INFO, "%s; waiting up to %g s for it",
-                       message, self.give_up_after)
+                       message, self.options.give_up_after)
             return
         counted = f" (attempt {attempt})" if attempt is not None else ""
         logger.log(logging.INFO if repeated else logging.WARNING, "%s%s; trying again in %g s",
@@ -264,7 +257,7 @@ class CameraSource(FrameSource):
             sequence = 0
             while not self._stop.is_set():
                 self._newest.wanted = self._want(self._clock() - start)
-                taken = self._newest.take_after(sequence, self.read_timeout)
+                taken = self._newest.take_after(sequence, self.options.read_timeout)
                 if taken is None:
                     break
                 sequence, data, captured_at = taken
@@ -326,7 +319,7 @@ class CameraSource(FrameSource):
         reader, self._reader = self._reader, None
         self._reader_stop.set()
         if reader is not None and reader is not threading.current_thread():
-            reader.join(timeout=self.read_timeout)
+            reader.join(timeout=self.options.read_timeout)
             if reader.is_alive():
                 logger.warning("%s: capture thread stuck in read(); leaving it behind", self.name)
 

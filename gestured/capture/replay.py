@@ -14,11 +14,14 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
 from gestured.capture.frames import Frame, SourceError
+
+if TYPE_CHECKING:
+    from gestured.capture.camera import CameraSource
 
 DEFAULT_QUALITY = 85  # JPEG quality of the frames written; webcams' own MJPG is about this
 
@@ -217,13 +220,13 @@ class MjpegFrames:
         self._stopped = True
 
 
-def replay_camera(packets: list[np.ndarray], fps: float, **options: Any) -> tuple[Any, MjpegReplay]:
-    """A CameraSource over an MjpegReplay (options: MjpegReplay's), with frame timestamps in
-    the replay's media time, and the replay; iteration ends with the recording."""
+def replay_camera(packets: list[np.ndarray], fps: float) -> tuple[CameraSource, MjpegReplay]:
+    """A CameraSource over a real-time MjpegReplay of `packets` at `fps`, with frame
+    timestamps in the replay's media time, and the replay; iteration ends with the recording."""
     from gestured.capture.camera import CameraSource
 
-    replay = MjpegReplay(packets, fps, **options)
-    source = CameraSource("replay", capture_factory=lambda *_mode: replay, reopen=False,
-                          clock=lambda: replay.media_time, epoch=0.0)
+    replay = MjpegReplay(packets, fps)
+    source = CameraSource("replay", clock=lambda: replay.media_time, epoch=0.0,
+                          capture_factory=lambda *_mode: replay, reopen=False)
     source.is_live = False  # a recording: it ends, and is not reopened or released on pause
     return source, replay

@@ -17,14 +17,12 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from gestured.capture.frames import Frame, FrameFilter, FrameSource, SourceError, StageTimer
+from gestured.capture.options import DEFAULT_FOLDER_FPS, SourceOptions
 
 logger = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-DEFAULT_FOLDER_FPS = 10.0
 FALLBACK_VIDEO_FPS = 30.0
-CAMERA_OPTIONS = ("open_timeout", "read_timeout", "width", "height", "fourcc", "backoff", "sleep", "clock",
-                  "epoch", "capture_factory", "give_up_after")
 
 
 def _want_all(_timestamp: float) -> bool:
@@ -237,12 +235,10 @@ def camera_device(spec: str) -> int | str | None:
     return None
 
 
-def open_source(spec: str, *, realtime: bool = False, **options: Any) -> FrameSource:
-    """Open a camera index ("0"), a /dev/videoN, a video file or an image folder.
-
-    options: `fps` for folders; `fit` (width, height) for video files and folders; `clock` for files
-    and folders; for cameras any of CAMERA_OPTIONS (see gestured.capture.camera.CameraSource). A camera is opened lazily, on first
-    iteration, and retried there; a file or folder is opened now.
+def open_source(spec: str, options: SourceOptions = SourceOptions()) -> FrameSource:
+    """Open a camera index ("0"), a /dev/videoN, a video file or an image folder, as `options`
+    say (gestured.capture.options). A camera is opened lazily, on first iteration, and
+    retried there; a file or folder is opened now.
     Raises SourceError for a path that does not exist or cannot be read.
     """
     if not str(spec).strip():
@@ -252,15 +248,13 @@ def open_source(spec: str, *, realtime: bool = False, **options: Any) -> FrameSo
     if device is not None:
         from gestured.capture.camera import CameraSource
 
-        camera_options = {key: value for key, value in options.items() if key in CAMERA_OPTIONS}
-        return CameraSource(device, **camera_options)
+        return CameraSource(device, options.camera, clock=options.clock, epoch=options.epoch)
     path = Path(spec).expanduser()
-    clock = options.get("clock", time.monotonic)
     if path.is_dir():
-        fps = options.get("fps") or DEFAULT_FOLDER_FPS
-        return ImageFolderSource(path, fps=fps, realtime=realtime, clock=clock, fit=options.get("fit"))
+        return ImageFolderSource(path, fps=options.fps, realtime=options.realtime, clock=options.clock,
+                                 fit=options.fit)
     if path.is_file():
-        return VideoFileSource(path, realtime=realtime, clock=clock, fit=options.get("fit"))
+        return VideoFileSource(path, realtime=options.realtime, clock=options.clock, fit=options.fit)
     raise SourceError(
         f"no camera, video file or image folder named {spec!r}: "
         "give a camera index (0), /dev/videoN, a video file or a folder of images"

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from gestured.capture.camera import give_up_after
 from gestured.capture.frames import FrameSource
+from gestured.capture.options import CameraOptions, SourceOptions
 from gestured.capture.sources import ImageFolderSource, open_source
 from gestured.commands.run import add_wait_for_camera
 from gestured.errors import GesturedError
@@ -100,7 +101,8 @@ def main(args: argparse.Namespace) -> int:
     check_writable(folder)  # before capturing: a bad --out loses no samples
     path = output_path(folder, args.label, args.format, datetime.now())
     settings = user_settings(args.config, also_known=(args.label,))
-    source = open_source(args.source, give_up_after=give_up_after(args.wait_for_camera))
+    camera = CameraOptions(give_up_after=give_up_after(args.wait_for_camera))
+    source = open_source(args.source, SourceOptions(camera=camera))
     still = source.stills
     limit = args.max_samples if args.max_samples is not None else (LIVE_MAX_SAMPLES if source.is_live else 0)
     recorder = Recorder(args.label, session=path.stem)

@@ -183,6 +183,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
     Everything opened is registered on `stack`, so a failure part way releases it.
     """
     from gestured.capture.camera import give_up_after
+    from gestured.capture.options import CameraOptions, SourceOptions
     from gestured.capture.sources import open_source
     from gestured.config.live import ClassifierCache, LiveConfig
     from gestured.output.actions import ActionExecutor, DryRunExecutor
@@ -192,19 +193,16 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
     from gestured.runtime.lock import InstanceLock
 
     clock = time.monotonic
-    epoch = clock()
     spec = settings.camera if args.source is None else args.source
-
-    wait = give_up_after(args.wait_for_camera)
+    options = SourceOptions(realtime=args.realtime, fps=args.fps, fit=CAMERA_MODE, clock=clock, epoch=clock(),
+                            camera=CameraOptions(give_up_after=give_up_after(args.wait_for_camera)))
 
     def new_source() -> Any:
         if getattr(args, "loop", False):
             from gestured.ui.loop import LoopedSource
 
-            return LoopedSource(lambda: open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock,
-                                                    epoch=epoch, fit=CAMERA_MODE, give_up_after=wait))
-        return open_source(spec, realtime=args.realtime, fps=args.fps, clock=clock, epoch=epoch, fit=CAMERA_MODE,
-                           give_up_after=wait)
+            return LoopedSource(lambda: open_source(spec, options))
+        return open_source(spec, options)
 
     first_source = new_source()
     stack.callback(first_source.close)

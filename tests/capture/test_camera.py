@@ -10,6 +10,7 @@ import pytest
 
 from gestured.capture.camera import INTERACTIVE_WAIT, Backoff, CameraSource, give_up_after, open_with_timeout
 from gestured.capture.frames import SourceError
+from gestured.capture.options import CameraOptions
 from tests.fakes import BlockingCaptureFactory, FakeCapture, FakeClock
 
 
@@ -77,7 +78,7 @@ def test_asks_for_640x480_mjpg() -> None:
 
 def test_blocked_open_is_retried_and_interrupt_ends_the_wait() -> None:
     factory = BlockingCaptureFactory()
-    camera = CameraSource(0, open_timeout=0.2, capture_factory=factory, backoff=Backoff(0.1, 0.2))
+    camera = CameraSource(0, CameraOptions(open_timeout=0.2), capture_factory=factory, backoff=Backoff(0.1, 0.2))
     result: list[object] = []
     thread = threading.Thread(target=lambda: result.append(list(camera)))
     thread.start()
@@ -117,7 +118,7 @@ def test_camera_that_disappears_is_reopened() -> None:
         captures.append(FakeCapture(frames=3))
         return captures[-1]
 
-    camera = CameraSource(0, capture_factory=factory, sleep=delays.append, read_timeout=0.5)
+    camera = CameraSource(0, CameraOptions(read_timeout=0.5), capture_factory=factory, sleep=delays.append)
     frames = []
     for frame in camera:
         frames.append(frame)
@@ -155,7 +156,7 @@ def test_frames_the_filter_does_not_want_are_grabbed_but_not_decoded() -> None:
 
 def test_interrupt_cuts_a_hung_open_short() -> None:
     factory = BlockingCaptureFactory()
-    camera = CameraSource(0, open_timeout=30.0, capture_factory=factory)
+    camera = CameraSource(0, CameraOptions(open_timeout=30.0), capture_factory=factory)
     threading.Timer(0.2, camera.interrupt).start()
     started = time.monotonic()
     assert camera.open() is None
@@ -171,7 +172,8 @@ def test_at_a_terminal_a_missing_camera_is_an_error_after_the_wait() -> None:
         attempts.append(1)
         return FakeCapture(opened=False)
 
-    camera = CameraSource(7, capture_factory=factory, sleep=clock.advance, clock=clock, give_up_after=5.0)
+    camera = CameraSource(7, CameraOptions(give_up_after=5.0), capture_factory=factory, sleep=clock.advance,
+                          clock=clock)
     with pytest.raises(SourceError, match=r"camera 7 not found or busy: .*, or try a video file or a folder "
                                           r"of images: --source FILE$"):
         camera.open()

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from gestured.capture.camera import CameraSource
+from gestured.capture.options import CameraOptions, SourceOptions
 from gestured.capture.sources import (
     ImageFolderSource,
     SourceError,
@@ -74,7 +75,7 @@ def test_image_folder_uses_its_fps_and_skips_unreadable_images(tmp_path: Path) -
     folder = write_folder(tmp_path / "images", 4)
     (folder / "frame_001.png").write_bytes(b"not a png")
     (folder / "notes.txt").write_text("ignored")
-    source = open_source(str(folder), fps=5.0)
+    source = open_source(str(folder), SourceOptions(fps=5.0))
     assert isinstance(source, ImageFolderSource)
     frames = list(source)
     assert [frame.index for frame in frames] == [0, 2, 3]
@@ -111,8 +112,19 @@ def test_camera_specs() -> None:
     assert camera_device(" 2 ") == 2
     assert camera_device("/dev/video4") == "/dev/video4"
     assert camera_device("clip.mp4") is None
-    camera = open_source("/dev/video7", open_timeout=0.5)
-    assert isinstance(camera, CameraSource) and camera.is_live and camera.open_timeout == 0.5
+    camera = open_source("/dev/video7", SourceOptions(camera=CameraOptions(open_timeout=0.5)))
+    assert isinstance(camera, CameraSource) and camera.is_live and camera.options.open_timeout == 0.5
+    camera.close()
+
+
+def test_source_options_are_typed_and_a_misspelt_one_is_an_error() -> None:
+    with pytest.raises(TypeError, match="frame_rate"):
+        SourceOptions(frame_rate=5.0)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="timeout"):
+        CameraOptions(timeout=1.0)  # type: ignore[call-arg]
+    camera_options = CameraOptions(width=320, height=240, give_up_after=1.0)
+    camera = open_source("3", SourceOptions(fit=(64, 48), camera=camera_options))
+    assert isinstance(camera, CameraSource) and camera.options is camera_options  # fit is for files and folders
     camera.close()
 
 
@@ -149,9 +161,9 @@ def test_realtime_drops_frames_that_are_already_late(tmp_path: Path) -> None:
 
 def test_fit_shrinks_large_frames_keeping_the_aspect(tmp_path: Path) -> None:
     path = write_video(tmp_path / "wide.avi", frames=2, fps=10.0, size=(1280, 720))
-    assert [frame.image.shape for frame in open_source(str(path), fit=(640, 480))] == [(360, 640, 3)] * 2
+    assert [frame.image.shape for frame in open_source(str(path), SourceOptions(fit=(640, 480)))] == [(360, 640, 3)] * 2
     small = write_video(tmp_path / "small.avi", frames=2, fps=10.0, size=(320, 240))
-    assert [frame.image.shape for frame in open_source(str(small), fit=(640, 480))] == [(240, 320, 3)] * 2
+    assert [frame.image.shape for frame in open_source(str(small), SourceOptions(fit=(640, 480)))] == [(240, 320, 3)] * 2
 
 
 def test_video_file_decodes_on_the_calling_thread(tmp_path: Path) -> None:

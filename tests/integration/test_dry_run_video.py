@@ -70,6 +70,7 @@ def test_latency_is_hold_plus_one_frame(shared_data: Path, shipped_model: Path, 
     """From the first frame of the hold to the action: the hold, then this frame's processing."""
     from gestured.capture.frames import Frame, FrameSource
     from gestured.capture.motion import MotionGate
+    from gestured.capture.options import SourceOptions
     from gestured.capture.sources import open_source
     from gestured.commands.run import CAMERA_MODE, load_configuration
     from gestured.recognition.backends import create_backend
@@ -77,7 +78,7 @@ def test_latency_is_hold_plus_one_frame(shared_data: Path, shipped_model: Path, 
 
     settings, classifier = load_configuration(SHIPPED_CONFIG)
     assert all(binding.hold <= 0.3 for binding in settings.bindings if binding.gesture.startswith("thumbs"))
-    source = open_source(str(shared_data / "videos" / "demo.mp4"), fit=CAMERA_MODE)
+    source = open_source(str(shared_data / "videos" / "demo.mp4"), SourceOptions(fit=CAMERA_MODE))
     arrivals: dict[int, float] = {}
     processing: dict[int, float] = {}
 
