@@ -7,53 +7,39 @@ with that frame, so the latency from the first held frame to the action is the h
 time plus one frame's processing.
 
 Control (`stop`, `request_reload`, `toggle_pause`) only sets flags, so it is safe from
-signal handlers; the loop acts on them between frames.
+signal handlers; the loop acts on them between frames. What it reports of fires and frames
+lives in `gestured.runtime.reporting`; settings that change while it runs, in
+`gestured.runtime.updates`.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, Sequence
 
 from gestured.capture.frames import Frame, FrameSource, StageTimer
-from gestured.config.settings import Binding, Settings, describe_action
-from gestured.errors import GesturedError
+from gestured.config.settings import Binding, Settings
 from gestured.output.actions import Executor
 from gestured.output.focus import FocusProvider
 from gestured.recognition.backends import KeypointBackend
 from gestured.recognition.hand import Hand
 from gestured.recognition.trajectory import TrajectoryTracker
 from gestured.runtime.context import BindingContext
-from gestured.runtime.debounce import Blocked, Debouncer, Fire, Observation
+from gestured.runtime.debounce import Blocked, Debouncer, Observation
 from gestured.runtime.deliberate import DeliberateStage
 from gestured.runtime.events import GestureEvent, WhyNotFired
 from gestured.runtime.pipeline import Classifier, FrameGate, ObservationStage, Pipeline, Verdict
 from gestured.runtime.rate import LandmarkerRate
+from gestured.runtime.reporting import FireReporter, FrameLog
 from gestured.runtime.stages import FocusStage, TrajectoryStage
+from gestured.runtime.updates import Reloader, SettingsUpdates, next_classifier, restart_notes
 
 logger = logging.getLogger(__name__)
 
-FRAME_LOG_INTERVAL = 1.0  # seconds between per-frame DEBUG lines
-ERROR_LOG_INTERVAL = 10.0  # seconds between logged frame errors when every frame fails
 PAUSE_POLL = 0.5  # seconds between reload checks while paused
-# Settings the source and backend were built with: a change applies at the next start.
-RESTART_SETTINGS = ("backend", "camera", "num_hands", "mirrored", "openpose", "ui")
-
-
-class Reloader(Protocol):
-    """Settings updates: `poll()` returns new valid settings once, else None;
-    `reload_now()` reads the file now (SIGHUP), its result arriving through `poll()`."""
-
-    def poll(self) -> Settings | None: ...
-
-    def reload_now(self) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class Preview(Protocol):
@@ -96,10 +82,10 @@ class Daemon:
         why_not: WhyNotFired | None = None,
     ) -> None:
         self._open_source = open_source
-        self.executor = executor
         self.settings = settings
         self._running = settings  # what the source and backend were built with
         self.context = BindingContext(settings, open_focus, always_focus)
+        self.fires = FireReporter(executor, on_event, lambda: self.context.app_class)
         # The backend turns a mirrored camera's hands back, so trajectories always see an unmirrored frame.
         self.trajectory = TrajectoryTracker(self.context.motions())
         # Completed movements join last: stages that smooth or steady the poses must not
@@ -108,12 +94,10 @@ class Daemon:
         ordered: tuple[ObservationStage, ...] = (
             FocusStage(self.refresh_focus), self.deliberate, *stages, TrajectoryStage(self.trajectory))
         self.pipeline = Pipeline(backend=backend, classifier=classifier, bindings=self.context.apply(settings),
-                                 gate=gate, rate=rate, stages=ordered, dispatch=self._dispatch, timer=timer,
+                                 gate=gate, rate=rate, stages=ordered, dispatch=self.fires.dispatch, timer=timer,
                                  deliberate=settings.deliberate, arm=settings.arm)
         self._why_not = why_not
-        self._on_event = on_event
-        self._clock = clock
-        self._reloader = reloader
+        self._updates = SettingsUpdates(reloader)
         self._preview = preview
         self.max_frames = max_frames
         self.survive_errors = survive_errors
@@ -124,12 +108,8 @@ class Daemon:
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._paused = False
-        self._reload_requested = False
         self._cancelled = False
-        self._reported: queue.SimpleQueue[GestureEvent] = queue.SimpleQueue()
-        self._next_frame_log = 0.0
-        self._next_error_log = 0.0
-        self._errors_not_logged = 0
+        self._frame_log = FrameLog(clock)
 
     # Control: flags only, safe from signal handlers.
     def stop(self) -> None:
@@ -143,7 +123,7 @@ class Daemon:
         self.stop()
 
     def request_reload(self) -> None:
-        self._reload_requested = True
+        self._updates.request()
         self._wake.set()
 
     def toggle_pause(self) -> None:
@@ -160,6 +140,10 @@ class Daemon:
     @property
     def paused(self) -> bool:
         return self._paused
+
+    @property
+    def executor(self) -> Executor:
+        return self.fires.executor
 
     @property
     def backend(self) -> KeypointBackend:
@@ -249,18 +233,7 @@ class Daemon:
             source.close()
 
     def _apply_settings_updates(self) -> None:
-        if self._reloader is None:
-            self._reload_requested = False
-            return
-        if self._reload_requested:
-            self._reload_requested = False
-            logger.info("reloading the configuration (SIGHUP)")
-            try:
-                self._reloader.reload_now()
-            except Exception as error:  # a bug in reloading must not end the daemon
-                logger.error("reloading failed (%s: %s); keeping the settings in use", type(error).__name__, error)
-                logger.debug("reload failure", exc_info=True)
-        settings = self._reloader.poll()
+        settings = self._updates.poll()
         if settings is not None:
             self.apply_settings(settings)
 
@@ -268,14 +241,9 @@ class Daemon:
         """Use new bindings and model now. A setting that needs a restart (backend,
         camera...) is reported when the file moves it away from what is running, and
         again when it comes back (no restart needed then)."""
-        for name in RESTART_SETTINGS:
-            running, before, now = (getattr(each, name) for each in (self._running, self.settings, settings))
-            if now != before and now != running:
-                logger.warning("%s changed in the configuration: restart gestured to apply it", name)
-            elif now != before:
-                logger.info("%s is back to the running value: no restart needed", name)
+        restart_notes(self._running, self.settings, settings)
         if self._load_classifier is not None:
-            self._swap_classifier(settings.model)
+            self.pipeline.classifier = next_classifier(self._load_classifier, settings.model, self.pipeline.classifier)
         elif settings.model != self.settings.model:
             logger.warning("model changed in the configuration: restart gestured to apply it")
         self.settings = settings
@@ -288,20 +256,6 @@ class Daemon:
         self.pipeline.set_bindings(bindings)
         self.trajectory.set_motions(self.context.motions())
 
-    def _swap_classifier(self, model: str | None) -> None:
-        """Classify with `model` from now on (the loader caches it, so an unchanged one is free);
-        a model that can't be loaded keeps the current one."""
-        if self._load_classifier is None:
-            return
-        try:
-            classifier = self._load_classifier(model)
-        except GesturedError as error:
-            logger.error("%s; still using the previous model", error)
-            return
-        if classifier is not self.pipeline.classifier:
-            logger.info("now classifying with %s (%s)", model or "the shipped model", ", ".join(classifier.labels))
-            self.pipeline.classifier = classifier
-
     def _process_guarded(self, frame: Frame) -> None:
         self.frames_processed += 1
         if not self.survive_errors:
@@ -310,13 +264,7 @@ class Daemon:
         try:
             self.process_frame(frame)
         except Exception:
-            now = self._clock()
-            if now >= self._next_error_log:
-                logger.exception("frame %d failed (%d more failures not logged)", frame.index,
-                                 self._errors_not_logged)
-                self._next_error_log, self._errors_not_logged = now + ERROR_LOG_INTERVAL, 0
-            else:
-                self._errors_not_logged += 1
+            self._frame_log.failed(frame)
 
     def wants_frame(self, now: float) -> bool:
         """See Pipeline.wants_frame: False when the frame at `now` need not be decoded."""
@@ -331,14 +279,13 @@ class Daemon:
         source, gate = self._source, self.pipeline.gate
         if source is not None and gate is not None:  # fewer camera frames in a long idle
             source.request_frame_rate(gate.camera_fps)
-        events = self._take_reported()
+        events = self.fires.take()
         if self._why_not is not None:
             self._why_not.report(result.blocked, frame.timestamp, frame.index)
         if self._preview is not None and not self._preview.show(frame, result.hands, result.observations, events,
                                                                  result.blocked):
             self.stop()
-        if logger.isEnabledFor(logging.DEBUG):
-            self._log_frame(frame, result.observations)
+        self._frame_log.seen(frame, result.observations)
         return events
 
     def refresh_focus(self, hands: Sequence[Hand]) -> None:
@@ -347,47 +294,3 @@ class Daemon:
             changed = self.context.refresh()
             if changed is not None:
                 self._use_bindings(changed)
-
-    def _dispatch(self, fire: Fire, frame: Frame) -> GestureEvent:
-        """Hand the fire's action to the executor; its event goes out once the executor
-        reports whether the action ran (at once for a dry run, after the key press or
-        the command's start otherwise), so `executed` is never a guess. Returns the fire
-        as an event (the pipeline's record of it), its outcome not yet known."""
-        action = fire.binding.action
-        fired = GestureEvent(
-            gesture=fire.observation.gesture,
-            confidence=fire.observation.confidence,
-            hand=fire.observation.hand,
-            t=frame.timestamp,
-            frame=frame.index,
-            action=describe_action(action),
-            executed=False,
-            held=fire.held,
-            repeat=fire.repeat,
-            app=self.context.app_class,
-        )
-        self.executor.execute(
-            action, lambda outcome: self._report(replace(fired, executed=outcome.executed, reason=outcome.reason))
-        )
-        return fired
-
-    def _report(self, event: GestureEvent) -> None:
-        """One fired action's outcome: logged, written out, kept for the preview. Any thread."""
-        logger.info("%s for %s (%s, %.2f) at %.2f s", event.outcome_text(), event.gesture, event.hand,
-                    event.confidence, event.t)
-        self._on_event(event)
-        self._reported.put(event)
-
-    def _take_reported(self) -> list[GestureEvent]:
-        events = []
-        while not self._reported.empty():
-            events.append(self._reported.get_nowait())
-        return events
-
-    def _log_frame(self, frame: Frame, observations: Sequence[Observation]) -> None:
-        now = self._clock()
-        if now < self._next_frame_log:
-            return
-        self._next_frame_log = now + FRAME_LOG_INTERVAL
-        seen = ", ".join(f"{obs.hand} {obs.gesture} {obs.confidence:.2f}" for obs in observations)
-        logger.debug("frame %d at %.2f s: %s", frame.index, frame.timestamp, seen or "no hand")

@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import time
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pytest
@@ -28,7 +28,8 @@ def settings(*bindings: Binding) -> Settings:
 
 
 def make_daemon(script: Sequence[object], *, frames: int = 60, executor: object | None = None,
-                bindings: Settings | None = None, **options: object) -> tuple[Daemon, list[GestureEvent]]:
+                bindings: Settings | None = None, on_event: Callable[[GestureEvent], None] | None = None,
+                **options: object) -> tuple[Daemon, list[GestureEvent]]:
     events: list[GestureEvent] = []
     source = ListSource(frames, fps=30.0)
     daemon = Daemon(
@@ -37,7 +38,7 @@ def make_daemon(script: Sequence[object], *, frames: int = 60, executor: object 
         classifier=FakeClassifier(),  # type: ignore[arg-type]
         executor=executor or RecordingExecutor(),  # type: ignore[arg-type]
         settings=bindings or settings(),
-        on_event=events.append,
+        on_event=on_event or events.append,
         clock=FakeClock(),
         survive_errors=False,
         **options,  # type: ignore[arg-type]
@@ -69,8 +70,8 @@ def test_backend_gets_increasing_millisecond_timestamps() -> None:
 
 def test_json_and_text_event_lines() -> None:
     stream = io.StringIO()
-    daemon, _ = make_daemon([THUMBS_UP] * 20, frames=20, executor=DryRunExecutor())
-    daemon._on_event = event_writer(as_json=True, stream=stream)
+    daemon, _ = make_daemon([THUMBS_UP] * 20, frames=20, executor=DryRunExecutor(),
+                            on_event=event_writer(as_json=True, stream=stream))
     daemon.run()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1
@@ -84,7 +85,7 @@ def test_json_and_text_event_lines() -> None:
 
 def test_dry_run_logs_what_it_would_do(caplog: pytest.LogCaptureFixture) -> None:
     daemon, events = make_daemon([THUMBS_UP] * 20, frames=20, executor=DryRunExecutor())
-    with caplog.at_level(logging.INFO, logger="gestured.runtime.daemon"):
+    with caplog.at_level(logging.INFO, logger="gestured.runtime"):
         daemon.run()
     assert [event.executed for event in events] == [False]
     assert "dry run: would press play_pause for thumbs_up (right, 0.95)" in caplog.text
@@ -182,7 +183,7 @@ def test_pause_releases_a_live_source_and_resume_opens_a_new_one(caplog: pytest.
     daemon = Daemon(open_source=open_live, backend=PauseAtFrame5([]),  # type: ignore[arg-type]
                     classifier=FakeClassifier(), executor=RecordingExecutor(),  # type: ignore[arg-type]
                     settings=settings(), on_event=lambda event: None, max_frames=20, survive_errors=False)
-    with caplog.at_level(logging.INFO, logger="gestured.runtime.daemon"):
+    with caplog.at_level(logging.INFO, logger="gestured.runtime"):
         daemon.run()
     assert len(sources) == 2
     assert sources[0].interrupted.is_set() and sources[0].closed == 1 and sources[1].closed == 1
@@ -211,7 +212,7 @@ def test_a_failing_frame_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptur
     daemon, events = make_daemon([None] * 5 + [THUMBS_UP] * 15, frames=20)
     daemon.pipeline.backend = FlakyBackend(daemon.backend.script)  # type: ignore[attr-defined]
     daemon.survive_errors = True
-    with caplog.at_level(logging.ERROR, logger="gestured.runtime.daemon"):
+    with caplog.at_level(logging.ERROR, logger="gestured.runtime"):
         daemon.run()
     assert len(events) == 1
     failures = [record for record in caplog.records if "failed" in record.getMessage()]
@@ -250,7 +251,7 @@ def test_gate_skips_the_backend() -> None:
 
 def test_per_frame_debug_lines_are_rate_limited(caplog: pytest.LogCaptureFixture) -> None:
     daemon, _ = make_daemon([THUMBS_UP] * 30, frames=30)
-    with caplog.at_level(logging.DEBUG, logger="gestured.runtime.daemon"):
+    with caplog.at_level(logging.DEBUG, logger="gestured.runtime"):
         daemon.run()  # the fake clock never moves: one frame line only
     frame_lines = [record for record in caplog.records if record.getMessage().startswith("frame ")]
     assert len(frame_lines) == 1 and frame_lines[0].levelno == logging.DEBUG
@@ -308,7 +309,7 @@ def test_a_new_model_in_the_configuration_is_used_without_a_restart(caplog: pyte
 
     daemon, _ = make_daemon([], load_classifier=load)
     shipped = daemon.classifier
-    caplog.set_level(logging.INFO, logger="gestured.runtime.daemon")
+    caplog.set_level(logging.INFO, logger="gestured.runtime")
     daemon.apply_settings(replace(settings(), model="broken"))
     assert daemon.classifier is shipped
     assert "not a model; retrain it with `gestured train`; still using the previous model" in caplog.text
@@ -347,7 +348,7 @@ def test_restart_is_asked_only_while_the_file_differs_from_what_runs(caplog: pyt
 
     daemon, _ = make_daemon([])
     running = daemon.settings
-    caplog.set_level(logging.INFO, logger="gestured.runtime.daemon")
+    caplog.set_level(logging.INFO, logger="gestured.runtime")
     for backend in ("openpose", "openpose", "mediapipe", "mediapipe"):
         daemon.apply_settings(replace(running, backend=backend))
     messages = [record.getMessage() for record in caplog.records if "backend" in record.getMessage()]
@@ -371,7 +372,7 @@ def test_ctrl_c_before_any_frame_is_a_failure(how: str, frames: int, expected: i
                     classifier=FakeClassifier(), executor=RecordingExecutor(),  # type: ignore[arg-type]
                     settings=settings(), on_event=lambda event: None)
     threading.Timer(0.3, getattr(daemon, how)).start()  # SIGINT -> cancel, SIGTERM -> stop
-    with caplog.at_level(logging.INFO, logger="gestured.runtime.daemon"):
+    with caplog.at_level(logging.INFO, logger="gestured.runtime"):
         assert daemon.run() == expected
     assert daemon.frames_processed == frames
     assert ("stopped by Ctrl-C before any frame arrived from camera 0" in caplog.text) == bool(expected)
