@@ -159,7 +159,7 @@ def test_record_refuses_an_unwritable_out_before_capturing(tmp_path: Path) -> No
 
 
 def test_an_unknown_camera_index_says_which_devices_exist() -> None:
-    from gestured.capture.camera import device_hint
+    from gestured.capture.opening import device_hint
 
     assert device_hint("7", ["/dev/video0", "/dev/video1"]) == (
         "there is no /dev/video7 (cameras here: /dev/video0, /dev/video1); give another --source or `camera:`")

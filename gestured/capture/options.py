@@ -21,7 +21,7 @@ class CameraOptions:
     open_timeout: seconds before a hung open is abandoned. read_timeout: seconds without a
     frame before the camera counts as gone and is reopened. width, height, fourcc: the mode
     asked for. give_up_after: seconds a missing camera is waited for before a SourceError
-    (None: for ever, as a service waits; see gestured.capture.camera.give_up_after).
+    (None: for ever, as a service waits; see gestured.capture.opening.give_up_after).
     """
 
     open_timeout: float = 5.0

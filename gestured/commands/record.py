@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from gestured.capture.camera import give_up_after
+from gestured.capture.opening import give_up_after
 from gestured.capture.frames import FrameSource
 from gestured.capture.options import CameraOptions, SourceOptions
 from gestured.capture.sources import ImageFolderSource, open_source

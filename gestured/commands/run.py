@@ -61,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def add_wait_for_camera(parser: argparse.ArgumentParser) -> None:
     """The option that makes a run at a terminal wait for its camera as a service does
-    (`run` and `record` share it, and gestured.capture.camera.give_up_after)."""
+    (`run` and `record` share it, and gestured.capture.opening.give_up_after)."""
     parser.add_argument("--wait-for-camera", action="store_true",
                         help="wait for a missing camera, retrying with backoff (the default without a "
                              "terminal, as a service); at a terminal a missing camera is an error after "
@@ -182,7 +182,7 @@ def build_daemon(args: argparse.Namespace, settings: Settings, classifier: Any, 
 
     Everything opened is registered on `stack`, so a failure part way releases it.
     """
-    from gestured.capture.camera import give_up_after
+    from gestured.capture.opening import give_up_after
     from gestured.capture.options import CameraOptions, SourceOptions
     from gestured.capture.sources import open_source
     from gestured.config.live import ClassifierCache, LiveConfig

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from gestured.capture.camera import INTERACTIVE_WAIT, Backoff, CameraSource, give_up_after, open_with_timeout
+from gestured.capture.camera import CameraSource
 from gestured.capture.frames import SourceError
+from gestured.capture.opening import INTERACTIVE_WAIT, Backoff, give_up_after, open_with_timeout
 from gestured.capture.options import CameraOptions
 from tests.fakes import BlockingCaptureFactory, FakeCapture, FakeClock
 
