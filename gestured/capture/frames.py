@@ -78,6 +78,7 @@ class FrameSource(Protocol):
     name: str
     is_live: bool
     stills: bool = False  # frames are separate photos, not a stream (an image folder)
+    frame_count: int | None = None  # frames it will deliver, where known (a folder's images, a video's)
 
     def __iter__(self) -> Iterator[Frame]: ...
 

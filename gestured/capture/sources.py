@@ -190,6 +190,7 @@ class ImageFolderSource(_PlayedSource):
         )
         if not self.paths:
             raise SourceError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in folder {path}")
+        self.frame_count = len(self.paths)
         self._start_playing(realtime, clock, sleep)
 
     def frame_name(self, frame: Frame) -> str:

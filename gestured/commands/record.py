@@ -20,7 +20,7 @@ from typing import Any, Callable
 from gestured.capture.opening import give_up_after
 from gestured.capture.frames import FrameSource
 from gestured.capture.options import CameraOptions, SourceOptions
-from gestured.capture.sources import ImageFolderSource, open_source
+from gestured.capture.sources import open_source
 from gestured.commands.run import add_wait_for_camera
 from gestured.errors import GesturedError
 from gestured.paths import data_dir
@@ -59,7 +59,7 @@ def progress_bar(source: FrameSource, every: int, limit: int) -> tuple[Any, Call
     if source.is_live:
         bar = progress(limit or None, f"record {source.name}", "samples")
         return bar, lambda recorder: bar.update(recorder.samples - bar.n)
-    frames = len(source.paths) if isinstance(source, ImageFolderSource) else getattr(source, "frame_count", None)
+    frames = source.frame_count
     bar = progress(-(-frames // every) if frames else None, f"record {Path(source.name).name}", "frames")
     return bar, lambda recorder: bar.update(recorder.frames - bar.n)
 

@@ -98,7 +98,7 @@ class Teacher:
 
     def import_path(self, label: str, source: str) -> dict[str, Any]:
         """Record `label` from a folder of images or a video file, in the background."""
-        from gestured.capture.sources import ImageFolderSource, open_source
+        from gestured.capture.sources import open_source
 
         take = Take(check_label(label), self.folder, source)
         path = Path(source).expanduser()
@@ -110,7 +110,7 @@ class Teacher:
                 opened.close()
             self._refuse_if_busy()
             self._take = take
-        still = isinstance(opened, ImageFolderSource)
+        still = opened.stills
         threading.Thread(target=self._run_import, args=(take, opened, still), name="gestured-teach-import",
                          daemon=True).start()
         return take.view()
