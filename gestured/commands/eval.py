@@ -148,14 +148,19 @@ def _read_image(path: Path) -> np.ndarray | None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from gestured.config.live import user_settings
-
     if args.videos is not None:
         from gestured.commands import eval_videos
 
         return eval_videos.main(args)
     if args.keypoints is not None:
         return keypoints_main(args)
+    return images_main(args)
+
+
+def images_main(args: argparse.Namespace) -> int:
+    """`eval --images DIR`: the backend built from --config's settings (default: the user's)."""
+    from gestured.config.live import user_settings
+
     args.backend = args.backend or DEFAULT_BACKEND
     classifier = load_classifier(args.model, args.backend)
     images = labelled_images(args.images.expanduser())
@@ -180,14 +185,19 @@ def main(args: argparse.Namespace) -> int:
     report["mirrored"] = settings.mirrored
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     if args.plot is not None:  # after the report: a plot that can't be written loses nothing
-        title = (f"balanced accuracy {report['balanced_accuracy']:.3f} (detected only "
-                 f"{report['detected_only']['balanced_accuracy']:.3f}), detection {report['detection_rate']:.3f}")
-        try:
-            plot_confusion(report, args.plot, title=title)
-        except OSError as error:
-            raise GesturedError(f"cannot write {args.plot}: {error.strerror}") from error
-        print(f"wrote the confusion matrix to {args.plot}", file=sys.stderr if args.json else sys.stdout)
+        write_plot(report, args.plot, sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def write_plot(report: dict[str, Any], path: Path, notes: Any) -> None:
+    """The confusion matrix as a PNG at `path`, said on `notes`. Raises GesturedError."""
+    title = (f"balanced accuracy {report['balanced_accuracy']:.3f} (detected only "
+             f"{report['detected_only']['balanced_accuracy']:.3f}), detection {report['detection_rate']:.3f}")
+    try:
+        plot_confusion(report, path, title=title)
+    except OSError as error:
+        raise GesturedError(f"cannot write {path}: {error.strerror}") from error
+    print(f"wrote the confusion matrix to {path}", file=notes)
 
 
 def keypoints_main(args: argparse.Namespace) -> int:
