@@ -20,23 +20,18 @@ from typing import Any
 import numpy as np
 
 from gestured import paths
-from gestured.config.settings import BUILTIN_GESTURES
 from gestured.errors import GesturedError
 from gestured.paths import shipped_models_dir
 from gestured.progress import progress
 from gestured.recognition.classifier import NONE_LABEL
 from gestured.recognition.features import batch_features
 from gestured.training.dataset import Dataset, dataset_files, load_dataset, load_datasets
-from gestured.training.merge import confusions, merge_builtin
-from gestured.training.mlp import cross_validate, train_classifier
+from gestured.training.merge import confusions, merge_builtin, new_gestures
+from gestured.training.mlp import FOLDS, LARGE_SET, LARGE_SET_FOLDS, cross_validate, default_folds, train_classifier
 
 logger = logging.getLogger(__name__)
 
 RECIPES = ("default", "openpose")
-# The folds only estimate: on large sets (--with-builtin) their fits stop early, on a
-# held-back tenth of their training part, about four times sooner; the model that is
-# saved always trains to convergence. Small sets train in seconds anyway.
-STOP_FOLDS_EARLY_FROM = 2000  # samples
 # The shipped model's training keypoints, in gestured.training.dataset's schema, beside the model.
 BUILTIN_DATASET = "gestures-training.npz"
 
@@ -64,7 +59,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden", type=layer_sizes, default=(64, 32), metavar="64,32",
                         help="hidden layer sizes (default: 64,32)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds; 0 skips it (default: 5)")
+    parser.add_argument("--folds", type=int, default=None,
+                        help=f"cross-validation folds; 0 skips it (default: {FOLDS}, or {LARGE_SET_FOLDS} from "
+                             f"{LARGE_SET:,} samples, e.g. with --with-builtin)")
     parser.add_argument("--recipe", choices=RECIPES,
                         help="rebuild a shipped model from the shared data instead (`default`, or "
                              "`openpose`: models/gestures-openpose)")
@@ -234,13 +231,13 @@ def main(args: argparse.Namespace) -> int:
               "add --with-builtin or record `gestured record none` of other poses")
     metadata: dict[str, Any] = {"data_sources": sources, "with_builtin": args.with_builtin,
                                 "mirrored": not args.no_mirror}
-    new_labels = sorted(set(labels.tolist()) - set(BUILTIN_GESTURES) - {NONE_LABEL})
-    folds = args.folds if args.folds > 1 else 0
+    new_labels = new_gestures(labels)
+    folds = default_folds(len(labels)) if args.folds is None else args.folds
+    folds = folds if folds > 1 else 0
     with progress(folds + 1, "train", "fits") as bar:
         if folds:
             result = cross_validate(features, labels, groups, folds=folds, seed=args.seed, hidden_layers=args.hidden,
-                                    on_fold=lambda: bar.update(1),
-                                    early_stopping=len(labels) >= STOP_FOLDS_EARLY_FROM)
+                                    on_fold=lambda: bar.update(1))
             bar.total = result["folds"] + 1  # fewer folds where a label has few groups
         classifier = train_classifier(features, labels, hidden_layers=args.hidden, seed=args.seed, metadata=metadata)
         bar.update(1)

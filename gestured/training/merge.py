@@ -1,9 +1,10 @@
 """How a user's own gestures join the built-in training set (`gestured train --with-builtin`).
 
 The built-in set is balanced to 2,500 samples a label, most of them perturbed copies; a
-subsample (`BUILTIN_PER_LABEL` a gesture, `BUILTIN_NONE` of `none`, the most varied
-label) teaches the same shapes in a third of the time and leaves a user's few hundred
-samples less outnumbered.
+subsample (`BUILTIN_PER_LABEL` a gesture, twice that of `none`, the most varied label)
+teaches the same shapes in a third of the time and leaves a user's few hundred samples
+less outnumbered. `gestured train --with-builtin` and the page's trainer
+(gestured/ui/trainer.py) both merge through `merge_builtin`.
 
 Its `none` samples include poses a user may teach as a gesture of their own (V, three,
 four, rock, call: models/README.md). Such a `none` sample *gives way*: it is dropped when
@@ -23,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from gestured.config.settings import BUILTIN_GESTURES
 from gestured.recognition.classifier import NONE_LABEL
 from gestured.recognition.features import batch_features
 from gestured.training.dataset import Dataset
 
 BUILTIN_PER_LABEL = 800
-BUILTIN_NONE = 1600
+NONE_FACTOR = 2  # `none` samples kept per built-in gesture sample
 GIVE_WAY_NEIGHBOUR = 5
 USER_MINIMUM = 400  # samples of each new gesture, with its mirrored copies
 
@@ -43,12 +45,13 @@ class Merged:
     gave_way: int
 
 
-def subsample(dataset: Dataset, rng: np.random.Generator) -> Dataset:
-    """At most BUILTIN_PER_LABEL samples of each label (BUILTIN_NONE of `none`), drawn at random."""
+def subsample(dataset: Dataset, rng: np.random.Generator, per_label: int = BUILTIN_PER_LABEL) -> Dataset:
+    """At most `per_label` samples of each label (NONE_FACTOR times as many of `none`),
+    drawn at random, in their order."""
     keep = np.zeros(len(dataset), dtype=bool)
     for label in np.unique(dataset.labels):
         members = np.flatnonzero(dataset.labels == label)
-        cap = BUILTIN_NONE if label == NONE_LABEL else BUILTIN_PER_LABEL
+        cap = per_label * NONE_FACTOR if label == NONE_LABEL else per_label
         keep[rng.choice(members, min(cap, len(members)), replace=False)] = True
     return dataset.select(keep)
 
@@ -70,11 +73,11 @@ def giving_way(none_features: np.ndarray, new_features: np.ndarray, neighbour: i
     return to_new < to_none
 
 
-def merge_builtin(builtin: Dataset, user: Dataset, seed: int = 0) -> Merged:
-    """The built-in samples to train beside `user`'s: subsampled, and without the `none`
-    samples that give way to the user's new gestures (labels the built-in set lacks),
-    which are topped up to USER_MINIMUM samples."""
-    kept = subsample(builtin, np.random.default_rng(seed))
+def merge_builtin(builtin: Dataset, user: Dataset, seed: int = 0, per_label: int = BUILTIN_PER_LABEL) -> Merged:
+    """The built-in samples to train beside `user`'s: subsampled (`per_label`, see
+    subsample), and without the `none` samples that give way to the user's new gestures
+    (labels the built-in set lacks), which are topped up to USER_MINIMUM samples."""
+    kept = subsample(builtin, np.random.default_rng(seed), per_label)
     new = ~np.isin(user.labels, np.unique(builtin.labels))
     user = topped_up(user, sorted(set(user.labels[new].tolist())), seed)
     new = ~np.isin(user.labels, np.unique(builtin.labels))
@@ -101,6 +104,11 @@ def topped_up(user: Dataset, new_labels: list[str], seed: int = 0) -> Dataset:
         parts.append(Dataset(perturb(drawn.keypoints, rng), drawn.labels, drawn.handedness, drawn.frame_size,
                              np.char.add(drawn.source.astype(str), " (perturbed)"), drawn.group))
     return Dataset.concat(parts)
+
+
+def new_gestures(labels: np.ndarray) -> list[str]:
+    """The labels among `labels` that are neither built-in gestures nor `none`, sorted."""
+    return sorted(set(np.asarray(labels, dtype=str).tolist()) - set(BUILTIN_GESTURES) - {NONE_LABEL})
 
 
 def confusions(result: dict[str, Any], labels: list[str], shown: int = 3) -> list[str]:

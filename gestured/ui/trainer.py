@@ -1,10 +1,10 @@
 """Training from the page: `gestured train --data DATASETS --with-builtin` in a thread,
 with its steps reported for a progress bar and the confusion matrix drawn to a PNG.
 
-The built-in training set is large (about 2,500 samples per gesture) and a full
-training with five-fold cross-validation takes minutes on two cores; the page takes at
-most `builtin_per_label` built-in samples per label and three folds, which keeps a
-training to seconds. `gestured train` on the same folder gives the full recipe.
+The samples are merged with the built-in set exactly as `gestured train --with-builtin`
+merges them (gestured.training.merge.merge_builtin: subsampled, built-in `none` samples
+that look like a new gesture give way, new gestures topped up) and cross-validated with
+the same default folds, so the page and the command train the same model.
 """
 
 from __future__ import annotations
@@ -16,15 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from gestured.errors import GesturedError
+from gestured.training.merge import BUILTIN_PER_LABEL
 
 logger = logging.getLogger(__name__)
 
 STEPS = ("reading samples", "cross-validating", "training", "saving")
-BUILTIN_PER_LABEL = 600
-FOLDS = 3
 
 
 @dataclass
@@ -78,14 +75,16 @@ class Trainer:
     def _train(self, job: TrainingJob) -> dict[str, Any]:
         from gestured.commands import train
         from gestured.training.dataset import Dataset, dataset_files, load_datasets
+        from gestured.training.merge import confusions, merge_builtin, new_gestures
         from gestured.training.metrics import plot_confusion
-        from gestured.training.mlp import cross_validate, train_classifier
+        from gestured.training.mlp import cross_validate, default_folds, train_classifier
 
-        builtin = subsample(train.builtin_dataset(train.default_shared_data()), self.builtin_per_label)
         recorded = train.with_mirrored(train.without_degenerate(load_datasets([self.datasets])))
-        features, labels, groups = train.training_data(Dataset.concat([builtin, recorded]))
+        merged = merge_builtin(train.builtin_dataset(train.default_shared_data()), recorded,
+                               per_label=self.builtin_per_label)
+        features, labels, groups = train.training_data(Dataset.concat([merged.builtin, merged.user]))
         job.step, job.message = 1, f"{len(labels)} samples: {train.describe_counts(labels)}"
-        validation = cross_validate(features, labels, groups, folds=FOLDS)
+        validation = cross_validate(features, labels, groups, folds=default_folds(len(labels)))
         job.step = 2
         metadata = {"data_sources": [str(path) for path in dataset_files([self.datasets])],
                     "with_builtin": True, "builtin_per_label": self.builtin_per_label, "mirrored": True,
@@ -98,16 +97,5 @@ class Trainer:
                                  title=f"cross-validated accuracy {validation['accuracy']:.3f}")
         return {"model": str(base), "labels": list(classifier.labels), "accuracy": validation["accuracy"],
                 "balanced_accuracy": validation["balanced_accuracy"], "method": validation["method"],
-                "confusion": picture.name, "samples": int(len(labels))}
-
-
-def subsample(dataset: Any, per_label: int, seed: int = 0) -> Any:
-    """At most `per_label` samples of each label, chosen at random with `seed`, in order."""
-    generator = np.random.default_rng(seed)
-    keep = np.zeros(len(dataset), dtype=bool)
-    for label in np.unique(dataset.labels):
-        indices = np.flatnonzero(dataset.labels == label)
-        if len(indices) > per_label:
-            indices = generator.choice(indices, per_label, replace=False)
-        keep[indices] = True
-    return dataset.select(keep)
+                "confusion": picture.name, "samples": int(len(labels)), "gave_way": merged.gave_way,
+                "confused": confusions(validation, new_gestures(labels))}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gestured.training.dataset import Dataset
-from gestured.training.merge import BUILTIN_NONE, BUILTIN_PER_LABEL, confusions, giving_way, subsample
+from gestured.training.merge import BUILTIN_PER_LABEL, NONE_FACTOR, confusions, giving_way, subsample
 
 
 def dataset(labels: list[str]) -> Dataset:
@@ -15,10 +15,14 @@ def dataset(labels: list[str]) -> Dataset:
 
 
 def test_subsample_caps_each_label_and_keeps_more_none() -> None:
-    labels = ["fist"] * (BUILTIN_PER_LABEL + 50) + ["none"] * (BUILTIN_NONE + 50) + ["ok"] * 10
+    labels = ["fist"] * (BUILTIN_PER_LABEL + 50) + ["none"] * (BUILTIN_PER_LABEL * NONE_FACTOR + 50) + ["ok"] * 10
     kept = subsample(dataset(labels), np.random.default_rng(0))
     names, counts = np.unique(kept.labels, return_counts=True)
-    assert dict(zip(names.tolist(), counts.tolist())) == {"fist": BUILTIN_PER_LABEL, "none": BUILTIN_NONE, "ok": 10}
+    assert dict(zip(names.tolist(), counts.tolist())) == {"fist": BUILTIN_PER_LABEL, "none": BUILTIN_PER_LABEL * NONE_FACTOR,
+                                                          "ok": 10}
+    fewer = subsample(dataset(labels), np.random.default_rng(0), per_label=40)
+    names, counts = np.unique(fewer.labels, return_counts=True)
+    assert dict(zip(names.tolist(), counts.tolist())) == {"fist": 40, "none": 40 * NONE_FACTOR, "ok": 10}
 
 
 def test_none_samples_inside_the_new_gesture_give_way_and_the_crowd_stays() -> None:
