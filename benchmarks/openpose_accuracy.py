@@ -6,7 +6,9 @@
 Writes the held-out rows of seed-thumbs/openpose_keypoints.csv (gestured.training.openpose_data:
 the photos after the default model's time split) as two keypoint CSVs under --work, one of
 the 109 kept (deduplicated) held-out photos and one of all 601 rows after the split, and runs
-`gestured eval --keypoints CSV --json` on each.
+`gestured eval --keypoints CSV --json` on each. `wrong_thumb_usable` counts the usable rows
+called the *other* thumb (up as down, down as up): with both bound, the wrong action fires,
+which is worse than `none`.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def evaluate(csv: Path, model: Path | None) -> dict[str, Any]:
     result = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, check=True)
     report = json.loads(result.stdout)
     usable = report["detected_only"]
+    confusion = usable["confusion"]
     return {
         "rows": report["images"],
         "collapsed": report["collapsed"],
@@ -63,8 +66,16 @@ def evaluate(csv: Path, model: Path | None) -> dict[str, Any]:
         "balanced_accuracy_all": report["balanced_accuracy"],
         "recall_usable": {label: values["recall"] for label, values in usable["per_class"].items()
                           if values["support"]},
-        "called_usable": dict(zip(usable["confusion"]["labels"], np.sum(usable["confusion"]["matrix"], axis=0).tolist())),
+        "called_usable": dict(zip(confusion["labels"], np.sum(confusion["matrix"], axis=0).tolist())),
+        "wrong_thumb_usable": wrong_thumb(confusion["labels"], confusion["matrix"]),
     }
+
+
+def wrong_thumb(labels: list[str], matrix: list[list[int]]) -> dict[str, int]:
+    """From a confusion matrix (rows true, columns called): thumbs_up called thumbs_down and back."""
+    pairs = {"up_called_down": ("thumbs_up", "thumbs_down"), "down_called_up": ("thumbs_down", "thumbs_up")}
+    return {name: int(matrix[labels.index(true)][labels.index(called)]) if {true, called} <= set(labels) else 0
+            for name, (true, called) in pairs.items()}
 
 
 def main() -> int:
