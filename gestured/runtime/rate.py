@@ -8,7 +8,9 @@ observation shows it (any label but `none`) at `forming_threshold` or more and i
 yet been shown for `settle` seconds in a row: a new gesture, or a change from one to
 another. `settle` is longer than every binding's hold, so each hold is timed at the full
 rate; a gesture held on after that (it has fired, and fires again only after a release)
-is watched at the reduced rate, on which a change to another gesture shows.
+is watched at the reduced rate, on which a change to another gesture shows; the frames
+after a held gesture is let go run at the full rate for `window` seconds, so a gesture
+that follows at once (thumbs up turned into thumbs down) is seen on its first frame.
 
 The threshold sits well below any binding's: the shipped classifier is sure of its
 answers (3 % of the 715 hand frames of demo, asl and five of the shared clips score
@@ -85,7 +87,10 @@ class LandmarkerRate:
                  if observation.gesture != NO_GESTURE and observation.confidence >= self.forming_threshold]
         gesture = max(shown, key=lambda observation: observation.confidence).gesture if shown else None
         if gesture != self._shown:
+            let_go = self._shown is not None and now - self._shown_since >= self.settle
             self._shown, self._shown_since = gesture, now
+            if let_go:  # a held gesture let go: the next (thumbs up, then down) may follow at once
+                self._last_forming = now
         if gesture is not None and now - self._shown_since < self.settle:
             self._last_forming = now
 

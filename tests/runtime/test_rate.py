@@ -51,7 +51,9 @@ def test_full_rate_from_the_first_forming_frame_until_the_gesture_settles() -> N
     # Shown from frame 12; it forms for under 0.35 s (to frame 22) and the full rate lasts
     # under 0.2 s (6 frames) after that: every frame to 27, then every 3rd while it is held.
     assert ran[4:20] == list(range(12, 28))
-    assert ran[20:] == list(range(30, 73, 3))
+    assert ran[20:25] == list(range(30, 43, 3))
+    # Let go at frame 43 (the first run after it): full rate for 0.2 s, then reduced again.
+    assert ran[25:31] == list(range(45, 51)) and ran[31:] == list(range(53, 73, 3))
 
 
 def test_a_change_to_another_gesture_forms_again() -> None:
@@ -68,6 +70,29 @@ def test_hold_completes_on_the_same_frame_as_at_full_rate() -> None:
     ran, fired_reduced = play(frames, LandmarkerRate(reduced_fps=10.0))
     assert 13 not in ran[:4]  # the reduced rate really skipped frames before the gesture
     assert fired_full == [22] and fired_reduced == fired_full  # first G at 14, 0.25 s later is 21.5
+
+
+@pytest.mark.parametrize("turn", [1, 2, 3, 4])
+def test_a_gesture_that_follows_a_held_one_fires_on_the_same_frame_as_at_full_rate(turn: int) -> None:
+    """demo.mp4: thumbs up held, a few frames of turning, thumbs down at once."""
+    down = [Observation("thumbs_down", 0.95, "right")]
+    frames = script("n" * 6 + "G" * 40 + "n" * turn) + [down] * 20
+    debouncer_bindings = [Binding(gesture, KeyAction(("a",)), hold=0.25, threshold=0.7, release=0.3)
+                          for gesture in ("thumbs_up", "thumbs_down")]
+
+    def fires(rate: LandmarkerRate | None) -> list[tuple[int, str]]:
+        debouncer, fired = Debouncer(debouncer_bindings), []
+        for index, observations in enumerate(frames):
+            if rate is not None and not rate.wants(index / FPS):
+                continue
+            if rate is not None:
+                rate.ran(index / FPS, observations)
+            fired += [(index, fire.binding.gesture) for fire in debouncer.update(observations, index / FPS)]
+        return fired
+
+    full = fires(None)
+    assert [gesture for _, gesture in full] == ["thumbs_up", "thumbs_down"]
+    assert fires(LandmarkerRate(reduced_fps=10.0)) == full
 
 
 @pytest.mark.parametrize("skipped_before", [0, 1, 2])
