@@ -7,7 +7,8 @@ with that frame, so the latency from the first held frame to the action is the h
 time plus one frame's processing.
 
 Control (`stop`, `request_reload`, `toggle_pause`) only sets flags, so it is safe from
-signal handlers; the loop acts on them between frames. What it reports of fires and frames
+any thread (signals arrive on gestured.runtime.signals' own thread); the loop acts on them
+between frames. What it reports of fires and frames
 lives in `gestured.runtime.reporting`; settings that change while it runs, in
 `gestured.runtime.updates`.
 """
@@ -111,7 +112,7 @@ class Daemon:
         self._cancelled = False
         self._frame_log = FrameLog(clock)
 
-    # Control: flags only, safe from signal handlers.
+    # Control: flags only, safe from any thread (the signal thread among them).
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()

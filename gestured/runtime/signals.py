@@ -8,7 +8,9 @@ camera is released while paused).
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import threading
 from types import FrameType
 from typing import Callable, Protocol
 
@@ -16,9 +18,12 @@ from gestured.errors import StopRequested
 
 logger = logging.getLogger(__name__)
 
+RESTORE_TIMEOUT = 2.0  # seconds to wait for the signal thread to finish what it read
+
 
 class Controllable(Protocol):
-    """What signals act on (the Daemon); each call must be safe from a signal handler."""
+    """What signals act on (the Daemon); each call must be safe from another thread (the
+    signal thread of install_signal_handlers)."""
 
     def stop(self) -> None: ...
 
@@ -32,21 +37,36 @@ class Controllable(Protocol):
 def install_signal_handlers(target: Controllable) -> Callable[[], None]:
     """Route SIGTERM -> stop, SIGINT -> cancel, SIGHUP -> reload, SIGUSR1 -> pause/resume.
 
+    The actions run on a thread of their own, never inside a signal handler: a handler runs
+    on the main thread wherever it was interrupted, so an action taking a lock that the main
+    thread held there (an Event's, logging's, its own from a signal a moment before) would
+    deadlock the daemon, as a storm of SIGHUPs then SIGTERM once did. The C-level handler
+    writes each signal's number to a pipe (signal.set_wakeup_fd), the Python-level one does
+    nothing, and the thread reads the pipe and acts, in order.
+
     Must run on the main thread. Returns a function that restores the previous handlers.
     """
-    routes: dict[signal.Signals, Callable[[], None]] = {
+    routes: dict[int, Callable[[], None]] = {
         signal.SIGTERM: target.stop,
         signal.SIGINT: target.cancel,
         signal.SIGHUP: target.request_reload,
         signal.SIGUSR1: target.toggle_pause,
     }
-    previous = {}
-    for signal_number, action in routes.items():
-        previous[signal_number] = signal.signal(signal_number, _handler(signal_number, action))
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    previous_wakeup = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    previous = {number: signal.signal(number, _noted) for number in routes}
+    thread = threading.Thread(target=_act_on_signals, args=(read_end, routes), name="gestured-signals", daemon=True)
+    thread.start()
 
     def restore() -> None:
-        for signal_number, handler in previous.items():
-            signal.signal(signal_number, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        signal.set_wakeup_fd(previous_wakeup)
+        os.close(write_end)  # the thread acts on what is left in the pipe, then sees its end
+        thread.join(RESTORE_TIMEOUT)
+        if not thread.is_alive():
+            os.close(read_end)
 
     return restore
 
@@ -95,9 +115,25 @@ class StartupSignals:
             signal.signal(number, handler)  # type: ignore[arg-type]
 
 
-def _handler(signal_number: signal.Signals, action: Callable[[], None]) -> Callable[[int, FrameType | None], None]:
-    def handle(_number: int, _frame: FrameType | None) -> None:
-        logger.debug("received %s", signal_number.name)
-        action()
+def _noted(_number: int, _frame: FrameType | None) -> None:
+    """The Python-level handler: nothing (the wakeup pipe carries the signal to its thread)."""
 
-    return handle
+
+def _act_on_signals(read_end: int, routes: dict[int, Callable[[], None]]) -> None:
+    """Read signal numbers from the wakeup pipe and run their actions until the pipe closes."""
+    while True:
+        try:
+            received = os.read(read_end, 512)
+        except OSError:
+            return
+        if not received:
+            return
+        for number in received:
+            action = routes.get(number)
+            if action is None:
+                continue
+            logger.debug("received %s", signal.Signals(number).name)
+            try:
+                action()
+            except Exception:  # an action that fails must not end signal handling
+                logger.exception("handling %s failed", signal.Signals(number).name)

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -83,3 +84,33 @@ def test_signals_are_routed_and_handlers_restored() -> None:
         restore()
     assert recorder.calls == ["reload", "pause", "stop", "cancel"]
     assert signal.getsignal(signal.SIGHUP) == before
+
+
+def test_signal_actions_never_run_inside_a_handler_so_a_lock_the_main_thread_holds_cannot_deadlock() -> None:
+    """A storm of SIGHUPs then SIGTERM once hung the daemon: the handler's Event.set() ran on
+    the main thread while that thread was inside the same Event's lock."""
+    lock = threading.Lock()
+    recorder, stuck = Recorder(), []
+
+    def reload_under_the_lock() -> None:
+        if not lock.acquire(timeout=2.0):  # inside a handler on this thread: never granted
+            stuck.append("reload")
+            return
+        recorder.calls.append("reload")
+        lock.release()
+
+    recorder.request_reload = reload_under_the_lock  # type: ignore[method-assign]
+    restore = install_signal_handlers(recorder)
+    try:
+        with lock:
+            for _ in range(20):
+                os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.3)  # any Python-level handler runs here, holding the lock
+        os.kill(os.getpid(), signal.SIGTERM)
+        deadline = time.monotonic() + 5.0
+        while "stop" not in recorder.calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        restore()
+    assert stuck == []
+    assert "reload" in recorder.calls and recorder.calls[-1] == "stop"
