@@ -9,8 +9,9 @@ A swipe is a movement that starts from rest (at least `REST_TIME` still) and end
 the hand stops, turns away, or leaves the view; `gestured.recognition.swipes` judges
 it. A hand that leaves before the movement is long enough gives nothing; one that
 never rests (waving, signing) never starts a swipe, and a stroke back the way the hand
-came after only a short rest (`SETTLED_REST`) is the other half of a wave, not a swipe. A circle is the index fingertip of
-a pointing hand winding once about its centre (`gestured.recognition.circles`). After
+came after only a short rest (`SETTLED_REST`) is the other half of a wave, not a swipe.
+A circle is the index fingertip of a pointing hand winding once about its centre
+(`gestured.recognition.circles`). After
 any dynamic gesture fires, nothing fires for `COOLDOWN` seconds and the hand must rest
 again, so the hand coming back does not swipe the other way.
 """
