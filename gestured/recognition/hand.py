@@ -57,6 +57,17 @@ class Hand:
                     confidence=self.confidence, depth=self.depth)
 
     @property
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the frame the hand was found in, recovered from its pixel and
+        normalised keypoints; (0, 0) when they can't tell (a keypoint at the origin on both axes)."""
+        normalized = np.abs(self.normalized).max(axis=0)
+        pixels = np.abs(self.keypoints).max(axis=0)
+        if not (normalized > 0).all():
+            return (0, 0)
+        width, height = np.rint(pixels / normalized)
+        return int(width), int(height)
+
+    @property
     def box(self) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1) pixel bounding box of the keypoints."""
         x0, y0 = self.keypoints.min(axis=0)

@@ -217,16 +217,9 @@ def _sample(hand: Hand, now: float) -> Sample | None:
     """The hand as a Sample, or None when it is too small (far away) to judge."""
     keypoints = hand.keypoints.astype(np.float64)
     size = hand_size(keypoints)
-    if size < MIN_HAND_FRACTION * _frame_height(hand):
+    if size < MIN_HAND_FRACTION * hand.frame_size[1]:
         return None
     return Sample(now, palm_center(keypoints), fingertip(keypoints).copy(), size, hand_pose(keypoints))
-
-
-def _frame_height(hand: Hand) -> float:
-    """The frame's height in pixels, recovered from pixel and normalized keypoints."""
-    row = int(np.argmax(np.abs(hand.normalized[:, 1])))
-    scale = float(hand.normalized[row, 1])
-    return float(hand.keypoints[row, 1]) / scale if scale else 0.0
 
 
 def _distance(first: Sample, second: Sample) -> float:

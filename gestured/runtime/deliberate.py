@@ -25,32 +25,21 @@ import numpy as np
 
 from gestured.config.settings import DeliberateOptions
 from gestured.recognition.hand import Hand
+from gestured.recognition.handshape import hand_size
 from gestured.runtime.debounce import Observation
 
 MOTION_WINDOW = 0.15  # seconds of track history a motion measurement spans
 MATCH_DISTANCE = 2.0  # palm sizes a wrist may travel between frames and stay the same track
 TRACK_TIMEOUT = 0.5  # seconds a lost track is remembered
-WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP = 0, 5, 9, 17
+WRIST = 0
 
 
 def palm_size(keypoints: np.ndarray) -> float:
-    """The palm's length or width in pixels, whichever is longer (>= 1e-6).
+    """gestured.recognition.handshape.hand_size, never 0 (motion and presentation divide by it).
 
     Unlike the whole hand's spread it barely changes between an open hand and a fist.
     """
-    length = float(np.linalg.norm(keypoints[WRIST] - keypoints[MIDDLE_MCP]))
-    width = float(np.linalg.norm(keypoints[INDEX_MCP] - keypoints[PINKY_MCP]))
-    return max(length, width, 1e-6)
-
-
-def frame_size_of(hand: Hand) -> tuple[int, int]:
-    """The (width, height) of the frame the hand was found in (from its pixel and normalised keypoints)."""
-    normalized = np.abs(hand.normalized).max(axis=0)
-    pixels = np.abs(hand.keypoints).max(axis=0)
-    if not (normalized > 0).all():
-        return (0, 0)
-    width, height = np.rint(pixels / normalized)
-    return int(width), int(height)
+    return max(hand_size(keypoints), 1e-6)
 
 
 def presentation_problem(hand: Hand, frame_size: tuple[int, int], options: DeliberateOptions) -> str | None:
@@ -156,7 +145,7 @@ class DeliberateStage:
         evidence = self.tracks.update(list(hands), timestamp)
         weighed = [
             dataclasses.replace(observation, track=found.track, motion=found.motion,
-                                unpresented=presentation_problem(hand, frame_size_of(hand), self.options))
+                                unpresented=presentation_problem(hand, hand.frame_size, self.options))
             for hand, observation, found in zip(hands, observations, evidence)
         ]
         return [*weighed, *observations[len(weighed):]]
