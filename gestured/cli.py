@@ -15,7 +15,7 @@ import sys
 from typing import Any, Sequence
 
 from gestured import __version__
-from gestured.errors import GesturedError, StopRequested
+from gestured.errors import GesturedError, exit_code_after_stop, stop_requested_by
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -103,10 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code (2: usage or config error, 130: Ctrl+C)."""
     try:
         return _main(argv)
-    except StopRequested as stop:  # a signal while `run` was starting: SIGTERM stops cleanly,
-        return 130 if str(stop) == "SIGINT" else 0  # Ctrl-C before any frame is a failure
-    except KeyboardInterrupt:  # Ctrl+C while importing or parsing: no traceback
-        return 130
+    except BaseException as error:  # a signal while `run` was starting, or Ctrl+C while
+        stop = stop_requested_by(error)  # importing or parsing: no traceback
+        if stop is None:
+            raise
+        return exit_code_after_stop(stop)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -132,6 +133,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # a bug: one line for the user, the traceback when debugging
+        if stop_requested_by(error) is not None:
+            raise  # a stop that Python wrapped on its way out (main() exits for it)
         if args.log_level == "debug":
             logging.getLogger(__name__).exception("internal error")
         else:

@@ -90,7 +90,7 @@ def main(args: argparse.Namespace) -> int:
     for a broken config, a missing model, an unknown backend, an unreadable source, a
     second instance or a missing display for --show.
     """
-    from gestured.errors import StopRequested
+    from gestured.errors import exit_code_after_stop, stop_requested_by
     from gestured.runtime.signals import StartupSignals
 
     startup = args.startup_signals  # installed by the CLI before this module was even imported
@@ -98,9 +98,12 @@ def main(args: argparse.Namespace) -> int:
         startup = StartupSignals().install()
     try:
         return _start_and_run(args, startup)
-    except StopRequested as stop:
+    except BaseException as error:
+        stop = stop_requested_by(error)
+        if stop is None:
+            raise
         logger.info("stopped by %s while starting", stop)
-        return 0
+        return exit_code_after_stop(stop)
     finally:
         if startup is not None:
             startup.restore()

@@ -76,13 +76,16 @@ class StartupSignals:
 
     SIGTERM/SIGINT abort the start-up (StopRequested); SIGHUP and SIGUSR1 are remembered
     and replayed on the daemon by `hand_over` (the default action of both would kill us:
-    `systemctl reload` right after a start did).
+    `systemctl reload` right after a start did). A stop is remembered too: should the
+    exception land where a library swallows it, `hand_over` stops the daemon at once.
     """
 
     def __init__(self) -> None:
+        self.stopped_by: str | None = None
         self.reload = False
         self.pause_toggles = 0
         self._previous: dict[signal.Signals, object] = {}
+        self._restore_handed_over: Callable[[], None] | None = None
 
     def install(self) -> "StartupSignals":
         """Route the four signals here (main thread only); returns self."""
@@ -93,7 +96,8 @@ class StartupSignals:
         return self
 
     def _stop(self, number: int, _frame: FrameType | None) -> None:
-        raise StopRequested(signal.Signals(number).name)
+        self.stopped_by = signal.Signals(number).name
+        raise StopRequested(self.stopped_by)
 
     def _reload(self, _number: int, _frame: FrameType | None) -> None:
         self.reload = True
@@ -102,15 +106,20 @@ class StartupSignals:
         self.pause_toggles += 1
 
     def hand_over(self, target: Controllable) -> None:
-        """Route the signals to `target` and replay the SIGHUP and SIGUSR1 that arrived."""
-        install_signal_handlers(target)
+        """Route the signals to `target` and replay the signals that arrived."""
+        self._restore_handed_over = install_signal_handlers(target)
+        if self.stopped_by is not None:
+            (target.cancel if self.stopped_by == "SIGINT" else target.stop)()
         if self.reload:
             target.request_reload()
         if self.pause_toggles % 2:
             target.toggle_pause()
 
     def restore(self) -> None:
-        """Put back the handlers from before `install`."""
+        """Put back the handlers from before `install` (and end `hand_over`'s routing)."""
+        if self._restore_handed_over is not None:
+            self._restore_handed_over()
+            self._restore_handed_over = None
         for number, handler in self._previous.items():
             signal.signal(number, handler)  # type: ignore[arg-type]
 

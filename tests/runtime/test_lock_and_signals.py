@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from gestured.runtime.lock import AlreadyRunning, InstanceLock
-from gestured.runtime.signals import install_signal_handlers
+from gestured.errors import exit_code_after_stop, stop_requested_by
+from gestured.runtime.signals import StartupSignals, install_signal_handlers
 
 
 def test_lock_writes_our_pid_and_a_second_lock_is_refused(tmp_path: Path) -> None:
@@ -114,3 +115,47 @@ def test_signal_actions_never_run_inside_a_handler_so_a_lock_the_main_thread_hol
         restore()
     assert stuck == []
     assert "reload" in recorder.calls and recorder.calls[-1] == "stop"
+
+
+def _spin(seconds: float) -> None:
+    """Run Python bytecode for a while: a signal's Python handler runs between two of them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass
+
+
+def test_a_stop_while_a_module_defines_a_class_is_found_inside_the_error_python_wraps_it_in() -> None:
+    """CI saw `internal error: RuntimeError: Error calling __set_name__` when SIGTERM landed
+    while watchdog was being imported: Python 3.11 wraps what __set_name__ raises."""
+
+    class Field:
+        def __set_name__(self, owner: type, name: str) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            _spin(1.0)
+
+    startup = StartupSignals().install()
+    try:
+        with pytest.raises(BaseException) as raised:
+            type("Watched", (), {"field": Field()})
+    finally:
+        startup.restore()
+    assert stop_requested_by(raised.value) == "SIGTERM"
+    assert exit_code_after_stop("SIGTERM") == 0 and exit_code_after_stop("SIGINT") == 130
+    assert stop_requested_by(RuntimeError("a bug")) is None
+
+
+@pytest.mark.parametrize(("number", "replayed"), [(signal.SIGTERM, "stop"), (signal.SIGINT, "cancel")])
+def test_a_stop_that_a_library_swallowed_during_start_up_still_stops_the_daemon(number: int,
+                                                                                 replayed: str) -> None:
+    startup = StartupSignals().install()
+    recorder = Recorder()
+    try:
+        try:
+            os.kill(os.getpid(), number)
+            _spin(1.0)
+        except BaseException:  # what a careless `except BaseException: pass` in a library does
+            pass
+        startup.hand_over(recorder)
+    finally:
+        startup.restore()
+    assert recorder.calls == [replayed]
