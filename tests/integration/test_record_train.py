@@ -19,6 +19,7 @@ from gestured.recognition.backends import MediaPipeOptions, create_backend
 from gestured.recognition.classifier import load_classifier
 from gestured.recognition.hand import Hand
 from gestured.training.dataset import Dataset, load_dataset, save_dataset
+from tests.conftest import skip_unless_mediapipe_matches_the_build_host
 
 pytestmark = pytest.mark.slow
 
@@ -209,20 +210,14 @@ def test_train_with_builtin_adds_a_new_gesture(tmp_path: Path, shared_data: Path
     assert classifier.metadata["cross_validation"]["method"].startswith("grouped")
 
 
-def test_the_shipped_training_set_is_what_the_recipe_builds(shared_data: Path) -> None:
+def test_the_shipped_training_set_is_what_the_recipe_builds(shared_data: Path, rebuilt_builtin_set: Dataset) -> None:
     """models/gestures-training.npz (what --with-builtin adds to) is the recipe's own training set."""
-    from gestured.commands.train import _builtin_from_recipe
-    from gestured.training import extract
-
-    if not any((extract.cache_root() / extract.config_key("mediapipe")).glob("*/*.npz")):
-        pytest.skip("keypoint cache is cold: building the built-in set would run MediaPipe on every "
-                    "photo (minutes); `gestured train --recipe default` fills it")
     shipped = load_dataset(shipped_models_dir() / BUILTIN_DATASET)
-    rebuilt = _builtin_from_recipe(shared_data)
-    np.testing.assert_array_equal(rebuilt.keypoints, shipped.keypoints)
-    np.testing.assert_array_equal(rebuilt.labels, shipped.labels)
     metadata = load_classifier().metadata
     assert len(shipped) == metadata["samples"]
     assert shipped.label_counts() == metadata["sample_counts"]
     dataset = builtin_dataset(shared_data)
     assert len(set(dataset.group.tolist())) == len(dataset)
+    np.testing.assert_array_equal(rebuilt_builtin_set.labels, shipped.labels)
+    skip_unless_mediapipe_matches_the_build_host(rebuilt_builtin_set, shipped)
+    np.testing.assert_array_equal(rebuilt_builtin_set.keypoints, shipped.keypoints)
