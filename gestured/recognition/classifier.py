@@ -17,6 +17,15 @@ On disk a model is two files beside each other:
   when absent), `metadata` (training date, data sources, sample counts,
   cross-validated accuracy, seed, ...).
 
+A model may carry a **second stage** (format version 2; version 1 files have none and load
+as before): a classifier over some of the first stage's labels, with its own features, that
+re-divides the first stage's probability of those labels among them. The OpenPose model's
+second stage says thumbs up or down once the first says "a thumb" (models/README.md). Its
+arrays sit in the same npz as `second_weights_0, ..., second_mean, second_std`; the JSON's
+`second_stage` holds its `labels`, `feature_version`, `feature_size`, `layer_sizes`,
+`activation`, `output_activation`, `features` and `metadata`. The model's feature row is the
+first stage's features followed by the second stage's.
+
 A file from a stranger can't run code: JSON and npz without pickle hold only data, and
 every field is checked before use (`ModelFormatError`, one line saying what to do).
 """
@@ -46,7 +55,9 @@ LabelArray = Union[Sequence[str], np.ndarray]
 LABELS = (*BUILTIN_GESTURES, NO_GESTURE)
 NONE_LABEL = NO_GESTURE
 FORMAT_NAME = "gestured-classifier"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest this gestured reads; a model without a second stage is saved as 1
+READABLE_VERSIONS = (1, 2)
+SECOND_STAGE_PREFIX = "second_"
 DEFAULT_MODEL_NAME = "gestures"
 MAX_DESCRIPTION_BYTES = 1 << 20
 MAX_JSON_DEPTH = 32
@@ -102,6 +113,7 @@ class GestureClassifier:
         metadata: dict[str, Any] | None = None,
         features: str = DEFAULT_FEATURES,
         backend: str = DEFAULT_BACKEND,
+        second_stage: GestureClassifier | None = None,
     ) -> None:
         self.labels: tuple[str, ...] = tuple(labels)
         self.weights = [np.asarray(layer, dtype=np.float32) for layer in weights]
@@ -115,6 +127,8 @@ class GestureClassifier:
         self.features = features
         self.backend = backend
         self._feature_set = FEATURE_SETS[features]
+        self.second_stage = second_stage
+        self._pooled = self._pooled_columns(second_stage)
         # A collapsed or unusable hand gives all-zero features: `none`, whatever the layers say.
         self._none_index = self.labels.index(NONE_LABEL) if NONE_LABEL in self.labels else None
         self._prepare_inference()
@@ -132,8 +146,17 @@ class GestureClassifier:
             for weights, biases in zip(self.weights, self.biases)
         ]
 
+    def _pooled_columns(self, second_stage: GestureClassifier | None) -> np.ndarray:
+        """Where the second stage's labels are among this stage's outputs (ValueError if absent)."""
+        if second_stage is None:
+            return np.zeros(0, dtype=int)
+        if second_stage.second_stage is not None or not set(second_stage.labels) <= set(self.labels) - {NONE_LABEL}:
+            raise ValueError("a second stage is one classifier over some of the first stage's labels, not none")
+        return np.array([self.labels.index(label) for label in second_stage.labels])
+
     @property
     def feature_size(self) -> int:
+        """The first stage's feature count (a second stage's features follow them in a row)."""
         return int(self.mean.shape[0])
 
     @property
@@ -141,10 +164,22 @@ class GestureClassifier:
         return [self.feature_size] + [int(layer.shape[1]) for layer in self.weights]
 
     def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        """(N, feature_size) features -> (N, len(labels)) probabilities, rows summing to 1."""
+        """(N, feature_size [+ the second stage's]) features -> (N, len(labels)) probabilities,
+        rows summing to 1. With a second stage, the first stage's probability of the second's
+        labels is shared among them as the second stage says."""
         # A fresh float64 copy, so every step below can work in place (fewer temporaries on
         # the daemon's one-hand-per-frame call; the same operations, so the same numbers).
         values = np.array(features, dtype=np.float64, ndmin=2)
+        if self.second_stage is None:
+            return self._stage_proba(values)
+        probabilities = self._stage_proba(values[:, : self.feature_size])
+        shares = self.second_stage.predict_proba(values[:, self.feature_size :])
+        pooled = probabilities[:, self._pooled].sum(axis=1, keepdims=True)
+        probabilities[:, self._pooled] = pooled * shares
+        return probabilities
+
+    def _stage_proba(self, values: np.ndarray) -> np.ndarray:
+        """This stage's probabilities from its own features (float64, changed in place)."""
         empty = ~values.any(axis=1)
         values -= self._mean64
         values /= self._std64
@@ -172,16 +207,22 @@ class GestureClassifier:
         return values
 
     def batch_features(self, keypoints: np.ndarray) -> np.ndarray:
-        """(N, 21, 2) pixel keypoints (NaN = missing) -> this model's (N, feature_size) features."""
-        return self._feature_set.batch(keypoints)
+        """(N, 21, 2) pixel keypoints (NaN = missing) -> this model's features (its own set's,
+        then the second stage's)."""
+        if self.second_stage is None:
+            return self._feature_set.batch(keypoints)
+        return np.concatenate([self._feature_set.batch(keypoints), self.second_stage.batch_features(keypoints)],
+                              axis=1)
 
     def predict(self, features: np.ndarray) -> list[str]:
         """(N, feature_size) features -> the N most probable labels."""
         return [self.labels[index] for index in self.predict_proba(features).argmax(axis=1)]
 
     def features_of(self, hand: Hand) -> np.ndarray:
-        """The (feature_size,) feature row this model reads for one hand (its own feature set)."""
-        return self._feature_set.of_hand(hand)
+        """The feature row this model reads for one hand (its own set's, then the second stage's)."""
+        if self.second_stage is None:
+            return self._feature_set.of_hand(hand)
+        return np.concatenate([self._feature_set.of_hand(hand), self.second_stage.features_of(hand)])
 
     def hand_probabilities(self, hand: Hand) -> np.ndarray:
         """(len(labels),) probabilities for one hand, through this model's own features."""
@@ -199,13 +240,26 @@ class GestureClassifier:
         """Write PATH.npz and PATH.json (suffix optional) atomically; returns PATH."""
         base = model_base(path)
         base.parent.mkdir(parents=True, exist_ok=True)
+        arrays = self._arrays()
+        description: dict[str, Any] = {"format": FORMAT_NAME, "format_version": 1, **self._description()}
+        if self.second_stage is not None:
+            description["format_version"] = 2
+            description["second_stage"] = self.second_stage._description()
+            arrays.update({SECOND_STAGE_PREFIX + name: array for name, array in self.second_stage._arrays().items()})
+        _write_atomically(base.with_name(base.name + ".npz"), lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]
+        text = json.dumps(description, indent=2, sort_keys=False) + "\n"
+        _write_atomically(base.with_name(base.name + ".json"), lambda out: out.write(text.encode()))
+        return base
+
+    def _arrays(self) -> dict[str, np.ndarray]:
         arrays: dict[str, np.ndarray] = {"mean": self.mean, "std": self.std}
         for index, (weights, biases) in enumerate(zip(self.weights, self.biases)):
             arrays[f"weights_{index}"] = weights
             arrays[f"biases_{index}"] = biases
-        description = {
-            "format": FORMAT_NAME,
-            "format_version": FORMAT_VERSION,
+        return arrays
+
+    def _description(self) -> dict[str, Any]:
+        return {
             "labels": list(self.labels),
             "feature_version": self.feature_version,
             "feature_size": self.feature_size,
@@ -216,10 +270,6 @@ class GestureClassifier:
             "backend": self.backend,
             "metadata": self.metadata,
         }
-        _write_atomically(base.with_name(base.name + ".npz"), lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]
-        text = json.dumps(description, indent=2, sort_keys=False) + "\n"
-        _write_atomically(base.with_name(base.name + ".json"), lambda out: out.write(text.encode()))
-        return base
 
     @classmethod
     def load(cls, path: str | Path) -> "GestureClassifier":
@@ -233,19 +283,27 @@ class GestureClassifier:
         base = model_base(path)
         description = _read_description(base.with_name(base.name + ".json"))
         arrays = _read_arrays(base.with_name(base.name + ".npz"), description)
+        second = description.get("second_stage")
+        return cls._from_parts(description, arrays, "",
+                               None if second is None else cls._from_parts(second, arrays, SECOND_STAGE_PREFIX))
+
+    @classmethod
+    def _from_parts(cls, description: dict[str, Any], arrays: dict[str, np.ndarray], prefix: str,
+                    second_stage: GestureClassifier | None = None) -> "GestureClassifier":
         layers = len(description["layer_sizes"]) - 1
         return cls(
             description["labels"],
-            [arrays[f"weights_{index}"] for index in range(layers)],
-            [arrays[f"biases_{index}"] for index in range(layers)],
-            arrays["mean"],
-            arrays["std"],
+            [arrays[f"{prefix}weights_{index}"] for index in range(layers)],
+            [arrays[f"{prefix}biases_{index}"] for index in range(layers)],
+            arrays[prefix + "mean"],
+            arrays[prefix + "std"],
             feature_version=description["feature_version"],
             activation=description["activation"],
             output_activation=description["output_activation"],
             metadata=description["metadata"],
             features=description["features"],
             backend=description["backend"],
+            second_stage=second_stage,
         )
 
 
@@ -283,14 +341,28 @@ def _read_description(path: Path) -> dict[str, Any]:
         raise _format_error(path, f"unreadable JSON ({error})") from None
     if not isinstance(description, dict) or description.get("format") != FORMAT_NAME:
         raise _format_error(path, f"not a gestured classifier (no \"format\": \"{FORMAT_NAME}\")")
-    if description.get("format_version") != FORMAT_VERSION:
+    version = description.get("format_version")
+    if version not in READABLE_VERSIONS:
         raise _format_error(
-            path, f"format version {description.get('format_version')!r}, "
-            f"this gestured reads version {FORMAT_VERSION}",
+            path, f"format version {version!r}, this gestured reads versions "
+            f"{', '.join(map(str, READABLE_VERSIONS))}",
         )
-    for problem in _description_problems(description):
+    for problem in _description_problems(description) + _second_stage_problems(description):
         raise _format_error(path, problem)
     return description
+
+
+def _second_stage_problems(description: dict[str, Any]) -> list[str]:
+    """A version 2 model's `second_stage`: a checked description over first-stage labels."""
+    second = description.get("second_stage")
+    if description["format_version"] == 1:
+        return [] if second is None else ["\"second_stage\" needs format version 2"]
+    if not isinstance(second, dict):
+        return ["format version 2 needs a \"second_stage\" object"]
+    problems = [f"second_stage: {problem}" for problem in _description_problems(second)]
+    if not problems and not set(second["labels"]) <= set(description["labels"]) - {NONE_LABEL}:
+        problems.append("second_stage: its labels must be first-stage labels other than none")
+    return problems
 
 
 def _read_small(path: Path, limit: int) -> str:
@@ -366,11 +438,9 @@ def _description_problems(description: dict[str, Any]) -> list[str]:
 def _read_arrays(path: Path, description: dict[str, Any]) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise _format_error(path, "file not found (a model is a .npz and a .json side by side)")
-    sizes = description["layer_sizes"]
-    expected: dict[str, tuple[int, ...]] = {"mean": (sizes[0],), "std": (sizes[0],)}
-    for index, (inputs, outputs) in enumerate(zip(sizes, sizes[1:])):
-        expected[f"weights_{index}"] = (inputs, outputs)
-        expected[f"biases_{index}"] = (outputs,)
+    expected = _expected_shapes(description["layer_sizes"], "")
+    if description.get("second_stage") is not None:
+        expected.update(_expected_shapes(description["second_stage"]["layer_sizes"], SECOND_STAGE_PREFIX))
     arrays: dict[str, np.ndarray] = {}
     try:
         _check_headers(path, npz_headers(path), expected)  # before loading: shapes fix the sizes
@@ -383,9 +453,18 @@ def _read_arrays(path: Path, description: dict[str, Any]) -> dict[str, np.ndarra
         raise _format_error(path, str(error)) from error
     except (OSError, zipfile.BadZipFile, EOFError) as error:
         raise _format_error(path, f"unreadable npz ({error})") from error
-    if not (arrays["std"] > 0).all():
-        raise _format_error(path, "\"std\" must be positive")
+    for name in ("std", SECOND_STAGE_PREFIX + "std"):
+        if name in arrays and not (arrays[name] > 0).all():
+            raise _format_error(path, f"\"{name}\" must be positive")
     return arrays
+
+
+def _expected_shapes(sizes: list[int], prefix: str) -> dict[str, tuple[int, ...]]:
+    expected: dict[str, tuple[int, ...]] = {prefix + "mean": (sizes[0],), prefix + "std": (sizes[0],)}
+    for index, (inputs, outputs) in enumerate(zip(sizes, sizes[1:])):
+        expected[f"{prefix}weights_{index}"] = (inputs, outputs)
+        expected[f"{prefix}biases_{index}"] = (outputs,)
+    return expected
 
 
 def _check_headers(path: Path, headers: dict[str, ArrayHeader], expected: dict[str, tuple[int, ...]]) -> None:

@@ -19,6 +19,10 @@ Inputs, all from ../shared/data and the default recipe:
 Features are gestured.recognition.openpose_features' (missing points tolerated, 21 flags); MLPs
 averaged into one (gestured.training.ensemble), as for the default model (three members,
 at most 100 epochs: a build takes about ten minutes on these two shared cores).
+
+A second stage (gestured.training.direction_stage, `direction_stage`) then decides thumbs up
+or down whenever the first stage's probability is on a thumb, from the real OpenPose rows
+alone; its settings were chosen on the training side split again by time (models/README.md).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from gestured.errors import GesturedError
 from gestured.recognition import openpose_features
 from gestured.recognition.classifier import GestureClassifier
 from gestured.recognition.stills import pick_hand
-from gestured.training import extract, openpose_data, openpose_errors, recipe
+from gestured.training import direction_stage, extract, openpose_data, openpose_errors, recipe
 from gestured.training.augment import mirror, mirror_labels
 from gestured.training.ensemble import train_ensemble
 from gestured.training.samples import Samples
@@ -60,6 +64,8 @@ class OpenPoseRecipe:
     # offsets, noise and grid only), so that the measured failures don't drown the shapes
     degenerate_none: int = 20  # all-zero feature vectors labelled none
     mediapipe_hard_negatives: bool = False  # the default recipe's activity-clip `none` hands
+    direction_stage: bool = True  # a second stage shares the thumb probability between up and down
+    direction_regularisation: float = 1.0  # its logistic regression's C
 
 
 DEFAULT_OPENPOSE_RECIPE = OpenPoseRecipe()
@@ -195,12 +201,24 @@ def build_openpose_model(
         merged.labels, merged.weights, merged.biases, merged.mean, merged.std,
         feature_version=openpose_features.FEATURE_VERSION, metadata=merged.metadata,
         features="openpose", backend="openpose",
+        second_stage=build_direction_stage(data.seed_rows, settings) if settings.direction_stage else None,
     )
     summary["held_out"] = held_out_figures(classifier, data.seed_rows)
     classifier.metadata["held_out"] = summary["held_out"]
     if out is not None:
         classifier.save(out)
     return classifier, summary
+
+
+def build_direction_stage(seed_rows: openpose_data.SeedRows, settings: OpenPoseRecipe) -> GestureClassifier:
+    """The second stage (gestured.training.direction_stage) from the kept training-side rows;
+    its metadata records the sha256 of its training keypoints and labels."""
+    keypoints, labels = direction_stage.training_rows(seed_rows)
+    return direction_stage.train_direction_stage(
+        keypoints, labels, settings.direction_regularisation,
+        {"training": "openpose seed-thumbs (training side, kept, with mirrors; usable rows)",
+         "training_sha256": training_digest(keypoints, labels)},
+    )
 
 
 def held_out_figures(classifier: GestureClassifier, seed_rows: openpose_data.SeedRows) -> dict[str, Any]:
