@@ -20,7 +20,8 @@ import pytest
 from gestured.capture.images import read_image
 from gestured.capture.sources import ImageFolderSource, SourceError, open_source
 from gestured.errors import GesturedError
-from gestured.recognition.classifier import GestureClassifier, ModelFormatError, json_depth
+from gestured.recognition.classifier import GestureClassifier
+from gestured.recognition.model_format import ModelFormatError, json_depth
 from gestured.recognition.features import FEATURE_SIZE
 from gestured.recognition.npz import npz_headers
 from gestured.runtime.lock import InstanceLock

@@ -3,7 +3,7 @@
 Keypoints are turned into features here (`gestured.recognition.features.batch_features`), so datasets
 recorded under an older feature version still train. Cross-validation runs first (grouped
 by recording stretch where every label has two or more groups), then the model is trained
-on everything and saved as PATH.npz + PATH.json (see gestured.recognition.classifier). The user's
+on everything and saved as PATH.npz + PATH.json (see gestured.recognition.model_format). The user's
 samples are also added mirrored left-right (point_left and point_right swapped), as the
 shipped model's are, so a gesture recorded with one hand works with either.
 `--with-builtin` adds the user's samples to the built-in training set, so a new gesture

@@ -23,7 +23,8 @@ from gestured.config.errors import ConfigError
 from gestured.config.loader import default_config_path, load_settings
 from gestured.config.reload import ConfigWatcher
 from gestured.config.settings import Settings
-from gestured.recognition.classifier import DEFAULT_BACKEND, GestureClassifier, load_classifier, model_base
+from gestured.recognition.classifier import GestureClassifier, load_classifier
+from gestured.recognition.model_format import DEFAULT_BACKEND, model_base
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ hand: up and down are the image's.
 Missing and collapsed keypoints are decided as in gestured.recognition.openpose_features; the
 centroid and spread are those of the visible keypoints, and a missing keypoint sits on its
 nearest visible ancestor. An unusable hand gives all zeros. Used by the OpenPose model's second
-stage (gestured.recognition.classifier.SecondStage), never alone.
+stage (gestured.recognition.classifier's `second_stage`), never alone.
 """
 
 from __future__ import annotations

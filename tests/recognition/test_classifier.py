@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 
 from gestured.recognition import features
-from gestured.recognition.classifier import (
-    FORMAT_VERSION,
-    GestureClassifier,
-    ModelFormatError,
-    Prediction,
-    load_classifier,
-)
+from gestured.recognition.classifier import GestureClassifier, Prediction, load_classifier
+from gestured.recognition.model_format import FORMAT_VERSION, ModelFormatError
 from gestured.errors import GesturedError
 from gestured.paths import shipped_models_dir
 from gestured.recognition.hand import Hand

@@ -13,7 +13,8 @@ import pytest
 
 from gestured.cli import main
 from gestured.paths import shipped_models_dir
-from gestured.recognition.classifier import ModelFormatError, load_classifier, model_backend
+from gestured.recognition.classifier import load_classifier, model_backend
+from gestured.recognition.model_format import ModelFormatError
 from gestured.recognition.hand import Hand
 from tests.commands.test_check import write_config
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from gestured.recognition import openpose_features, thumb_direction
-from gestured.recognition.classifier import GestureClassifier, ModelFormatError, load_classifier
+from gestured.recognition.classifier import GestureClassifier, load_classifier
+from gestured.recognition.model_format import ModelFormatError
 from tests.recognition.test_thumb_direction import thumbs_up, upside_down
 
 

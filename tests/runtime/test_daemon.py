@@ -296,7 +296,7 @@ def test_gate_filter_is_installed_on_sources_that_can_skip_decoding() -> None:
 def test_a_new_model_in_the_configuration_is_used_without_a_restart(caplog: pytest.LogCaptureFixture) -> None:
     from dataclasses import replace
 
-    from gestured.recognition.classifier import ModelFormatError
+    from gestured.recognition.model_format import ModelFormatError
 
     custom = FakeClassifier()
     loaded: list[str | None] = []
