@@ -13,6 +13,11 @@
   sigma `JITTER` times the hand's spread (keypoint noise). Uniform scale and translation
   are not added: the features are invariant to them, so they would add nothing.
 None of this invents a new hand shape: it only shows known shapes at nearby angles.
+
+A missing keypoint (NaN: OpenPose's, see gestured.recognition.openpose_features) stays
+missing and leaves the hand's others finite: the mirror's axis, a spread and a missing
+wrist's stand-in pivot come from the visible keypoints. Hands without a NaN (MediaPipe's)
+go through exactly the arithmetic they did before missing keypoints were handled.
 """
 
 from __future__ import annotations
@@ -26,10 +31,28 @@ POINTER_TURN_SPREAD = 15.0
 MIRRORED_LABELS = {"point_left": "point_right", "point_right": "point_left"}
 
 
-def mirror(keypoints: np.ndarray) -> np.ndarray:
-    """Flip (N, 21, 2) keypoints left-right about each hand's own mean x."""
-    flipped = keypoints.astype(np.float32).copy()
-    mean_x = flipped[..., 0].mean(axis=-1, keepdims=True)
+def visible_mean(values: np.ndarray) -> np.ndarray:
+    """(N, K) values, NaN = missing -> (N, 1) mean of each row's finite values (NaN when a row
+    has none). Rows without a NaN get exactly `values.mean(axis=-1)`, so hands without missing
+    keypoints (MediaPipe's) are augmented with the same arithmetic as before NaN was handled."""
+    mean = values.mean(axis=-1, keepdims=True)
+    gaps = np.isnan(mean[:, 0])
+    if gaps.any():
+        rows = values[gaps]
+        finite = np.isfinite(rows)
+        counts = finite.sum(axis=-1, keepdims=True)
+        total = np.where(finite, rows, 0).sum(axis=-1, keepdims=True)
+        mean[gaps] = np.where(counts > 0, total / np.maximum(counts, 1), np.nan)
+    return mean
+
+
+def mirror(keypoints: np.ndarray, dtype: type[np.floating] = np.float32) -> np.ndarray:
+    """Flip (N, 21, 2) keypoints left-right about the mean x of each hand's visible keypoints
+    (missing ones are NaN and stay NaN; one of them must not wipe out the hand's others).
+    The result is `dtype`: float32 as training sets keep keypoints; the OpenPose second stage
+    keeps the prototype's CSV rows in float64."""
+    flipped = keypoints.astype(dtype).copy()
+    mean_x = visible_mean(flipped[..., 0])
     flipped[..., 0] = 2.0 * mean_x - flipped[..., 0]
     return flipped
 
@@ -40,24 +63,45 @@ def mirror_labels(labels: np.ndarray) -> np.ndarray:
 
 
 def rotate(keypoints: np.ndarray, degrees: np.ndarray | float) -> np.ndarray:
-    """Rotate (N, 21, 2) keypoints about each wrist, counter-clockwise on screen.
+    """Rotate (N, 21, 2) keypoints about each wrist (`pivot`), counter-clockwise on screen.
 
     degrees: one angle, or (N,) angles, one per hand.
     """
     points = keypoints.astype(np.float32)
     radians = np.radians(np.broadcast_to(np.asarray(degrees, dtype=np.float64), points.shape[:1]))
     cosine, sine = np.cos(radians)[:, None], np.sin(radians)[:, None]
-    relative = points - points[:, :1]
+    centre = pivot(points)
+    relative = points - centre
     # y grows downward, so screen-counter-clockwise is x' = x cos + y sin, y' = -x sin + y cos.
     x, y = relative[..., 0], relative[..., 1]
     turned = np.stack([x * cosine + y * sine, -x * sine + y * cosine], axis=-1)
-    return (turned + points[:, :1]).astype(np.float32)
+    return (turned + centre).astype(np.float32)
+
+
+def pivot(keypoints: np.ndarray) -> np.ndarray:
+    """(N, 1, 2): each hand's wrist, or the centroid of its visible keypoints where the wrist
+    is missing (NaN). Turning or stretching about another point only moves the hand, which
+    the features ignore, and a missing pivot would make every keypoint missing."""
+    centre = keypoints[:, :1]
+    lost = np.isnan(centre).any(axis=(1, 2))
+    if lost.any():
+        centre = centre.copy()
+        centre[lost, 0] = np.concatenate(
+            [visible_mean(keypoints[lost][..., axis]) for axis in (0, 1)], axis=1)
+    return centre
 
 
 def spread(keypoints: np.ndarray) -> np.ndarray:
-    """(N,) root mean square distance of each hand's points from their centroid."""
+    """(N,) root mean square distance of each hand's visible (finite) points from their
+    centroid."""
     centred = keypoints - keypoints.mean(axis=1, keepdims=True)
-    return np.sqrt((centred**2).sum(axis=2).mean(axis=1))
+    result = np.sqrt((centred**2).sum(axis=2).mean(axis=1))
+    gaps = np.isnan(result)
+    if gaps.any():
+        hands = keypoints[gaps]
+        centroid = np.stack([visible_mean(hands[..., axis]) for axis in (0, 1)], axis=-1)
+        result[gaps] = np.sqrt(visible_mean(((hands - centroid) ** 2).sum(axis=2))[:, 0])
+    return result
 
 
 def perturb(keypoints: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -68,8 +112,8 @@ def perturb(keypoints: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     axis = rng.integers(0, 2, count)
     factors = np.ones((count, 1, 2), dtype=np.float32)
     factors[np.arange(count), 0, axis] = stretch
-    wrist = turned[:, :1]
-    stretched = (turned - wrist) * factors + wrist
+    centre = pivot(turned)
+    stretched = (turned - centre) * factors + centre
     noise = rng.normal(0.0, 1.0, stretched.shape) * (JITTER * spread(stretched))[:, None, None]
     return (stretched + noise).astype(np.float32)
 

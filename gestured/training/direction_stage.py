@@ -18,21 +18,10 @@ import numpy as np
 
 from gestured.recognition import openpose_features, thumb_direction
 from gestured.recognition.classifier import GestureClassifier
-from gestured.training import openpose_data
+from gestured.training import augment, openpose_data
 from gestured.training.mlp import standardisation
 
 LABELS = ("thumbs_down", "thumbs_up")
-
-
-def mirror_keeping_missing(keypoints: np.ndarray) -> np.ndarray:
-    """(N, 21, 2) keypoints flipped left-right about each hand's mean x over its finite
-    keypoints; missing (NaN) keypoints stay missing, the others stay finite."""
-    flipped = np.array(keypoints, dtype=np.float64)
-    finite = np.isfinite(flipped[..., 0])
-    centre = np.where(finite, flipped[..., 0], 0.0).sum(axis=1, keepdims=True) / np.maximum(
-        finite.sum(axis=1, keepdims=True), 1)
-    flipped[..., 0] = 2.0 * centre - flipped[..., 0]
-    return flipped
 
 
 def training_rows(seed_rows: openpose_data.SeedRows) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +30,7 @@ def training_rows(seed_rows: openpose_data.SeedRows) -> tuple[np.ndarray, np.nda
     chosen = (seed_rows.split == "train") & seed_rows.kept
     keypoints = seed_rows.rows.with_missing()[chosen]
     labels = seed_rows.rows.labels[chosen]
-    keypoints = np.concatenate([keypoints, mirror_keeping_missing(keypoints)])
+    keypoints = np.concatenate([keypoints, augment.mirror(keypoints, np.float64)])
     labels = np.concatenate([labels, labels])  # a mirrored thumb points the same way
     usable = ~openpose_features.unusable_hands(keypoints)
     return keypoints[usable], labels[usable]

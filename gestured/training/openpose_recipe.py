@@ -3,8 +3,10 @@
 Inputs, all from ../shared/data and the default recipe:
 - the prototype's OpenPose keypoints of the seed thumbs whose photo lies on the training
   side of the default model's time split (`openpose_data.match_seed_rows`): the kept
-  (deduplicated) photos' rows, as they are and mirrored. Rows of held-out photos, and of
-  photos after the split, are never read for training, not even augmented;
+  (deduplicated) photos' rows, as they are and mirrored (a row with a missing keypoint gets a
+  wholly missing mirror, as the shipped model was trained: `mirror_rows_with_missing`). Rows
+  of held-out photos, and of photos after the split, are never read for training, not even
+  augmented;
 - the error model measured on those same training-side frames against MediaPipe's
   keypoints of the same photos (`openpose_errors.measure`);
 - `mediapipe_per_label` samples of each label drawn from the default recipe's final
@@ -64,6 +66,10 @@ class OpenPoseRecipe:
     # offsets, noise and grid only), so that the measured failures don't drown the shapes
     degenerate_none: int = 20  # all-zero feature vectors labelled none
     mediapipe_hard_negatives: bool = False  # the default recipe's activity-clip `none` hands
+    # False: a real row with a missing keypoint gets a wholly missing mirror image (unusable,
+    # all-zero features), as the shipped first stage was trained before augment.mirror kept
+    # the visible keypoints; True keeps them, measured not to help (models/README.md)
+    mirror_rows_with_missing: bool = False
     direction_stage: bool = True  # a second stage shares the thumb probability between up and down
     direction_regularisation: float = 1.0  # its logistic regression's C
 
@@ -119,12 +125,16 @@ def per_label(samples: Samples, count: int, rng: np.random.Generator) -> Samples
     return samples.select(np.sort(np.concatenate(chosen)))
 
 
-def real_openpose(seed_rows: openpose_data.SeedRows) -> tuple[np.ndarray, np.ndarray]:
-    """The kept training photos' OpenPose rows (NaN on the background peak), plus mirrored."""
+def real_openpose(seed_rows: openpose_data.SeedRows, settings: OpenPoseRecipe) -> tuple[np.ndarray, np.ndarray]:
+    """The kept training photos' OpenPose rows (NaN on the background peak), plus mirrored
+    (see `OpenPoseRecipe.mirror_rows_with_missing`)."""
     chosen = (seed_rows.split == "train") & seed_rows.kept
     keypoints = seed_rows.rows.with_missing()[chosen]
     labels = seed_rows.rows.labels[chosen]
-    return np.concatenate([keypoints, mirror(keypoints)]), np.concatenate([labels, mirror_labels(labels)])
+    mirrored = mirror(keypoints)
+    if not settings.mirror_rows_with_missing:
+        mirrored[np.isnan(keypoints[..., 0]).any(axis=1), :, 0] = np.nan
+    return np.concatenate([keypoints, mirrored]), np.concatenate([labels, mirror_labels(labels)])
 
 
 @dataclass(frozen=True)
@@ -160,7 +170,7 @@ def training_set(
                           settings.mediapipe_per_label, rng)
     transformed, transformed_labels = transformed_mediapipe(
         mediapipe.keypoints, mediapipe.labels, error_model, settings, rng)
-    real_keypoints, real_labels = real_openpose(seed_rows)
+    real_keypoints, real_labels = real_openpose(seed_rows, settings)
     degenerate = np.zeros((settings.degenerate_none, 21, 2))
     keypoints = np.concatenate([transformed, *[real_keypoints] * settings.openpose_repeat, degenerate])
     labels = np.concatenate([transformed_labels, *[real_labels] * settings.openpose_repeat,

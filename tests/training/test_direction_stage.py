@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from gestured.training.augment import mirror
-from gestured.training.direction_stage import mirror_keeping_missing, train_direction_stage
+from gestured.training import openpose_data
+from gestured.training.direction_stage import train_direction_stage, training_rows
 from tests.recognition.test_second_stage import hands
 from tests.recognition.test_thumb_direction import thumbs_up, upside_down
 
 
-def test_a_mirrored_row_keeps_its_visible_keypoints() -> None:
-    hand = thumbs_up()
-    hand[9] = np.nan  # on the background peak in the prototype's CSV
-    flipped = mirror_keeping_missing(hand[None])[0]
-    assert np.isnan(flipped[9]).all() and np.isfinite(np.delete(flipped, 9, axis=0)).all()
-    visible = np.delete(hand, 9, axis=0)
-    np.testing.assert_allclose(np.delete(flipped, 9, axis=0)[:, 0], 2 * visible[:, 0].mean() - visible[:, 0])
-    np.testing.assert_array_equal(flipped[:, 1], hand[:, 1])
-    assert np.isnan(mirror(hand[None])[..., 0]).all()  # why: augment.mirror's mean x is NaN then
+def test_the_stage_trains_on_rows_and_mirrors_that_keep_their_visible_keypoints(shared_data: Path) -> None:
+    keypoints, labels = training_rows(openpose_data.match_seed_rows(shared_data))
+    assert np.isnan(keypoints).any() and np.isfinite(keypoints).any(axis=2).sum(axis=1).min() >= 11
+    assert len(keypoints) == 496 and sorted(Counter(labels.tolist()).items()) == [("thumbs_down", 278), ("thumbs_up", 218)]
 
 
 def test_the_stage_learns_up_from_down_in_the_right_label_order() -> None:

@@ -61,6 +61,50 @@ def test_mirror_swaps_sides_and_labels() -> None:
         "point_right", "point_left", "fist"]
 
 
+def with_missing(hand: np.ndarray, *indices: int) -> np.ndarray:
+    """A copy of one (21, 2) hand with the given keypoints missing (NaN), as OpenPose gives."""
+    gaps = hand.astype(np.float32).copy()
+    gaps[list(indices)] = np.nan
+    return gaps
+
+
+def test_a_missing_keypoint_does_not_wipe_out_the_mirror_of_the_others() -> None:
+    hand = procedural.generate_shape("thumbs_up", np.random.default_rng(3))
+    flipped = augment.mirror(with_missing(hand, 9)[None])[0]
+    visible = np.delete(hand.astype(np.float32), 9, axis=0)
+    assert np.isnan(flipped[9]).all() and np.isfinite(np.delete(flipped, 9, axis=0)).all()
+    np.testing.assert_allclose(np.delete(flipped, 9, axis=0)[:, 0], 2 * visible[:, 0].mean() - visible[:, 0], rtol=1e-6)
+    np.testing.assert_array_equal(flipped[:, 1], with_missing(hand, 9)[:, 1])
+    assert np.isnan(augment.mirror(np.full((1, 21, 2), np.nan))).all()
+
+
+def test_hands_without_missing_keypoints_augment_as_before_missing_ones_were_handled() -> None:
+    """Bit for bit: the default recipe's training set, and so its model, must not move."""
+    hands = np.stack([procedural.generate_shape("fist", np.random.default_rng(seed)) for seed in range(8)])
+    points = hands.astype(np.float32)
+    flipped = points.copy()
+    flipped[..., 0] = 2.0 * flipped[..., 0].mean(axis=-1, keepdims=True) - flipped[..., 0]
+    centred = hands - hands.mean(axis=1, keepdims=True)
+    mixed = np.concatenate([hands, with_missing(hands[0], 0, 5)[None]])
+    assert augment.mirror(mixed)[:8].tobytes() == flipped.tobytes()
+    assert augment.spread(mixed)[:8].tobytes() == np.sqrt((centred**2).sum(axis=2).mean(axis=1)).tobytes()
+    assert augment.rotate(mixed, 30.0)[:8].tobytes() == augment.rotate(hands, 30.0).tobytes()
+    np.testing.assert_allclose(augment.rotate(hands, 30.0)[:, 0], points[:, 0])  # about the wrist
+
+
+def test_a_missing_wrist_turns_and_perturbs_the_hand_about_its_visible_keypoints() -> None:
+    hand = procedural.generate_shape("point_up", np.random.default_rng(4))
+    turned = augment.rotate(with_missing(hand, 0)[None], 90.0)[0]
+    whole = augment.rotate(hand[None], 90.0)[0]
+    assert np.isnan(turned[0]).all() and np.isfinite(turned[1:]).all()
+    # only the pivot moved, so the shape is the same: equal about the visible centroid
+    np.testing.assert_allclose(turned[1:] - turned[1:].mean(axis=0), whole[1:] - whole[1:].mean(axis=0), atol=1e-3)
+    perturbed = augment.perturb(with_missing(hand, 0, 12)[None], np.random.default_rng(0))[0]
+    assert np.isnan(perturbed[[0, 12]]).all() and np.isfinite(np.delete(perturbed, [0, 12], axis=0)).all()
+    visible = np.delete(hand, [0, 12], axis=0)[None]
+    assert augment.spread(with_missing(hand, 0, 12)[None])[0] == pytest.approx(augment.spread(visible)[0], rel=1e-5)
+
+
 def test_perturb_is_small() -> None:
     hands = np.stack([procedural.generate_shape("open_palm", np.random.default_rng(seed)) for seed in range(20)])
     perturbed = augment.perturb(hands, np.random.default_rng(0))
