@@ -26,7 +26,7 @@ from gestured.progress import progress
 from gestured.recognition.classifier import NONE_LABEL
 from gestured.recognition.features import batch_features
 from gestured.training.dataset import Dataset, dataset_files, load_dataset, load_datasets
-from gestured.training.merge import confusions, merge_builtin, new_gestures, train_with_builtin
+from gestured.training.merge import confusions, merge_builtin, new_gestures
 from gestured.training.mlp import FOLDS, LARGE_SET, LARGE_SET_FOLDS, cross_validate, default_folds, train_classifier
 
 logger = logging.getLogger(__name__)
@@ -239,8 +239,7 @@ def main(args: argparse.Namespace) -> int:
             result = cross_validate(features, labels, groups, folds=folds, seed=args.seed, hidden_layers=args.hidden,
                                     on_fold=lambda: bar.update(1))
             bar.total = result["folds"] + 1  # fewer folds where a label has few groups
-        train = train_with_builtin if args.with_builtin else train_classifier
-        classifier = train(features, labels, hidden_layers=args.hidden, seed=args.seed, metadata=metadata)
+        classifier = train_classifier(features, labels, hidden_layers=args.hidden, seed=args.seed, metadata=metadata)
         bar.update(1)
     if folds:
         metadata["cross_validation"] = report_cross_validation(result, new_labels)

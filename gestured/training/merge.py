@@ -14,34 +14,25 @@ nearest `none` neighbour, i.e. when it sits inside the user's gesture rather tha
 built-in sample is never made to say the user's gesture. A new gesture with fewer than
 `USER_MINIMUM` samples is topped up with perturbed copies of its own (as the recipe
 balances its labels), so 50 photos are not outvoted 16 to 1 by a built-in gesture.
-The merged set trains `BUILTIN_MEMBERS` MLPs averaged into one (`train_with_builtin`), as
-the shipped model is: the built-in gestures then work as well as they did before the
-user's joined them. Figures in models/README.md.
+Figures in models/README.md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from gestured.config.settings import BUILTIN_GESTURES
-from gestured.recognition.classifier import NONE_LABEL, GestureClassifier
+from gestured.recognition.classifier import NONE_LABEL
 from gestured.recognition.features import batch_features
 from gestured.training.dataset import Dataset
-from gestured.training.ensemble import train_ensemble
-from gestured.training.mlp import ALPHA, MAX_ITER
 
 BUILTIN_PER_LABEL = 800
 NONE_FACTOR = 2  # `none` samples kept per built-in gesture sample
 GIVE_WAY_NEIGHBOUR = 5
 USER_MINIMUM = 400  # samples of each new gesture, with its mirrored copies
-# One MLP's built-in gestures move with its seed: with `peace` added, demo.mp4's thumbs down
-# was 13 or 5 of 18 frames at p >= 0.7 (seeds 0, 1) and the dry run missed it for both;
-# three averaged: 14 and 17 frames, fired for both (models/README.md).
-BUILTIN_MEMBERS = 3
 
 
 @dataclass(frozen=True)
@@ -140,12 +131,3 @@ def confusions(result: dict[str, Any], labels: list[str], shown: int = 3) -> lis
 def _largest(counts: np.ndarray, names: list[str], skip: int, shown: int) -> str:
     order = [index for index in np.argsort(-counts, kind="stable") if index != skip and counts[index] > 0]
     return ", ".join(f"{names[index]} {int(counts[index])}" for index in order[:shown])
-
-
-def train_with_builtin(features: np.ndarray, labels: np.ndarray, *, hidden_layers: Sequence[int] = (64, 32),
-                       seed: int = 0, metadata: dict[str, Any] | None = None) -> GestureClassifier:
-    """The model of a merged set: `BUILTIN_MEMBERS` MLPs averaged into one
-    (gestured.training.ensemble), each trained as `gestured train` trains one."""
-    trained = {"trained": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    return train_ensemble(features, labels, hidden_layers=hidden_layers, members=BUILTIN_MEMBERS,
-                          alpha=ALPHA, max_iter=MAX_ITER, seed=seed, metadata={**trained, **(metadata or {})})

@@ -20,10 +20,6 @@ from gestured.training.metrics import compute_metrics
 logger = logging.getLogger(__name__)
 
 
-ALPHA = 1e-4  # L2 penalty
-MAX_ITER = 400  # adam epochs at most
-
-
 def standardisation(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature mean and std of (N, F) features; a constant feature gets std 1."""
     mean = features.mean(axis=0)
@@ -37,7 +33,7 @@ def fit_mlp(
     *,
     hidden_layers: Sequence[int] = (64, 32),
     seed: int = 0,
-    max_iter: int = MAX_ITER,
+    max_iter: int = 400,
     early_stopping: bool = False,
 ) -> tuple[Any, np.ndarray, np.ndarray]:
     """Fit sklearn's MLPClassifier on standardised features; with early_stopping it
@@ -64,7 +60,7 @@ def fit_mlp(
     mean, std = standardisation(features)
     model = MLPClassifier(
         hidden_layer_sizes=tuple(hidden_layers), activation="relu", solver="adam",
-        alpha=ALPHA, max_iter=max_iter, random_state=seed, early_stopping=early_stopping,
+        alpha=1e-4, max_iter=max_iter, random_state=seed, early_stopping=early_stopping,
     )
     # These matrices are small: one BLAS thread is several times faster than a pool,
     # and far faster when other processes share the cores.

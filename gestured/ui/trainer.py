@@ -75,9 +75,9 @@ class Trainer:
     def _train(self, job: TrainingJob) -> dict[str, Any]:
         from gestured.commands import train
         from gestured.training.dataset import Dataset, dataset_files, load_datasets
-        from gestured.training.merge import confusions, merge_builtin, new_gestures, train_with_builtin
+        from gestured.training.merge import confusions, merge_builtin, new_gestures
         from gestured.training.metrics import plot_confusion
-        from gestured.training.mlp import cross_validate, default_folds
+        from gestured.training.mlp import cross_validate, default_folds, train_classifier
 
         recorded = train.with_mirrored(train.without_degenerate(load_datasets([self.datasets])))
         merged = merge_builtin(train.builtin_dataset(train.default_shared_data()), recorded,
@@ -90,7 +90,7 @@ class Trainer:
                     "with_builtin": True, "builtin_per_label": self.builtin_per_label, "mirrored": True,
                     "cross_validation": {key: validation[key] for key in
                                          ("method", "folds", "accuracy", "balanced_accuracy", "fold_accuracies")}}
-        classifier = train_with_builtin(features, labels, metadata=metadata)
+        classifier = train_classifier(features, labels, metadata=metadata)
         job.step = 3
         base = classifier.save(self.models / datetime.now().strftime("model-%Y%m%d-%H%M%S"))
         picture = plot_confusion(validation, f"{base}-confusion.png",
