@@ -33,10 +33,12 @@ logger = logging.getLogger(__name__)
 
 
 class _NewestFrame:
-    """The newest grab, handed over between the capture thread and the loop.
+    """The newest wanted grab, handed over between the capture thread and the loop.
 
-    Every grab counts (`sequence`); its image is there only if the loop wanted it decoded
-    (`wanted`), so frames the idle gate skips are never decoded.
+    The capture thread asks `want_at(clock reading)` after each grab: a frame the loop does
+    not want (the idle gate, the landmarker rate) is counted (`grabs`) but neither decoded
+    nor handed over, and the capture thread then `rest`s through the frames the loop will
+    not want either, so neither thread wakes 30 times a second to throw frames away.
     """
 
     def __init__(self) -> None:
@@ -44,11 +46,13 @@ class _NewestFrame:
         self._image: np.ndarray | None = None
         self._captured_at = 0.0
         self._sequence = 0
-        self.wanted = True
+        self.grabs = 0  # every grab, wanted or not: the camera is alive while this grows
+        self.want_at: Callable[[float], bool] = lambda _at: True
+        self._asks = 0  # calls of take_after: the loop is done with a frame and its state is new
         self.failed = False
         self.woken = False
 
-    def put(self, image: np.ndarray | None, captured_at: float) -> None:
+    def put(self, image: np.ndarray, captured_at: float) -> None:
         with self._condition:
             self._image, self._captured_at = image, captured_at
             self._sequence += 1
@@ -65,13 +69,26 @@ class _NewestFrame:
             self.woken = True
             self._condition.notify_all()
 
-    def take_after(self, sequence: int, timeout: float) -> tuple[int, np.ndarray | None, float] | None:
-        """The newest grab after `sequence` (its image None if not decoded), waiting up to
-        `timeout`; None when nothing came (camera gone) or the source is stopping."""
+    def rest(self, seconds: float) -> None:
+        """In the capture thread: wait `seconds`, or less if the loop comes back for a frame
+        (what it wants may have changed) or the source is stopping."""
         with self._condition:
-            ready = self._condition.wait_for(
-                lambda: self._sequence > sequence or self.failed or self.woken, timeout=timeout
-            )
+            asks = self._asks
+            self._condition.wait_for(lambda: self._asks != asks or self.woken, timeout=seconds)
+
+    def take_after(self, sequence: int, timeout: float) -> tuple[int, np.ndarray | None, float] | None:
+        """The newest wanted grab after `sequence`, waiting while grabs come, or up to `timeout`
+        after the last one; None when nothing came (camera gone) or the source is stopping."""
+        with self._condition:
+            self._asks += 1
+            self._condition.notify_all()
+            while True:
+                grabs = self.grabs
+                ready = self._condition.wait_for(
+                    lambda: self._sequence > sequence or self.failed or self.woken, timeout=timeout
+                )
+                if ready or self.grabs == grabs:
+                    break
             if not ready or self.woken or self._sequence <= sequence:
                 return None
             return self._sequence, self._image, self._captured_at
@@ -173,15 +190,14 @@ class CameraSource(FrameSource):
             capture = self.open()
             if capture is None:
                 return
-            self._start_reader(capture)
+            self._start_reader(capture, want_at=lambda at: self._want(at - start))
             sequence = 0
             while not self._stop.is_set():
-                self._newest.wanted = self._want(self._clock() - start)
                 taken = self._newest.take_after(sequence, self.options.read_timeout)
                 if taken is None:
                     break
                 sequence, data, captured_at = taken
-                if data is None:  # grabbed while the loop did not want it: skipped undecoded
+                if data is None:
                     continue
                 frame = self._frame(data, captured_at - start, index)
                 if frame is not None:
@@ -203,26 +219,41 @@ class CameraSource(FrameSource):
             logger.debug("%s: dropping a frame: %s", self.name, error)
             return None
 
-    def _start_reader(self, capture: Capture) -> None:
-        """Start the capture thread; it owns `capture` and releases it when it stops."""
+    def _start_reader(self, capture: Capture, want_at: Callable[[float], bool]) -> None:
+        """Start the capture thread; it owns `capture` and releases it when it stops, and
+        asks `want_at(clock reading)` after each grab whether the loop wants that frame."""
         self._newest = _NewestFrame()
+        self._newest.want_at = want_at
         self._reader_stop = threading.Event()
         self._applied_fps = None  # a freshly opened camera runs at its own rate
         newest, reader_stop, clock = self._newest, self._reader_stop, self._clock
 
         def read_loop() -> None:
+            interval: float | None = None  # the camera's frame interval, from back-to-back grabs
+            previous: float | None = None  # clock reading of the last grab, None after a rest
             try:
                 while not reader_stop.is_set():
                     self._apply_frame_rate(capture)
                     if not capture.grab():
                         newest.fail()
                         return
-                    captured_at, image = clock(), None
-                    if newest.wanted:
-                        ok, image = capture.retrieve()
-                        if not ok or image is None:
-                            newest.fail()
-                            return
+                    captured_at = clock()
+                    newest.grabs += 1
+                    if previous is not None and captured_at > previous:
+                        interval = captured_at - previous
+                    previous = captured_at
+                    if not newest.want_at(captured_at):
+                        # Not wanted, nor perhaps the next few: rest until about half a frame
+                        # before the first one that is (one buffer: a grab waits for a fresh frame).
+                        pause = _rest_before_wanted(newest.want_at, captured_at, interval)
+                        if pause > 0:
+                            newest.rest(pause)
+                            previous = None
+                        continue
+                    ok, image = capture.retrieve()
+                    if not ok or image is None:
+                        newest.fail()
+                        return
                     newest.put(image, captured_at)
             finally:
                 capture.release()
@@ -238,6 +269,7 @@ class CameraSource(FrameSource):
         """
         reader, self._reader = self._reader, None
         self._reader_stop.set()
+        self._newest.wake()  # out of a rest
         if reader is not None and reader is not threading.current_thread():
             reader.join(timeout=self.options.read_timeout)
             if reader.is_alive():
@@ -272,3 +304,18 @@ class CameraSource(FrameSource):
         """Stop iterating and release the camera. Safe to call twice."""
         self.interrupt()
         self._release()
+
+
+MAX_REST_FRAMES = 30  # frames looked ahead for the next one the loop wants
+
+
+def _rest_before_wanted(want_at: Callable[[float], bool], grabbed_at: float, interval: float | None) -> float:
+    """Seconds the capture thread may rest after an unwanted grab at `grabbed_at`: until half
+    a frame before the first frame the loop wants (asked of `want_at` at the frame times
+    ahead), 0 when that is the next frame or the frame interval is not known yet."""
+    if interval is None or interval <= 0:
+        return 0.0
+    for ahead in range(1, MAX_REST_FRAMES + 1):
+        if want_at(grabbed_at + ahead * interval):
+            return max(0.0, (ahead - 0.5) * interval) if ahead > 1 else 0.0
+    return (MAX_REST_FRAMES - 0.5) * interval

@@ -30,10 +30,10 @@ DEFAULT_THUMBNAIL_WIDTH = 64
 DEFAULT_PIXEL_THRESHOLD = 12  # grey levels; area-averaged sensor noise stays far below this
 DEFAULT_MOTION_THRESHOLD = 0.005  # fraction of thumbnail pixels (~15 of 64x48)
 DEFAULT_IDLE_AFTER = 2.0  # seconds without a hand before the backend stops
-DEFAULT_IDLE_FPS = 10.0  # motion checks per second while idle
-DEFAULT_DEEP_AFTER = 5.0  # seconds of idle checks without motion before the deep idle
+DEFAULT_IDLE_FPS = 5.0  # motion checks per second while idle
+DEFAULT_DEEP_AFTER = 2.0  # seconds of idle checks without motion before the deep idle
 DEFAULT_DEEP_FPS = 5.0  # motion checks per second in the deep idle
-DEFAULT_DEEP_CAMERA_FPS = 10.0  # frames a second asked of the camera in the deep idle
+DEFAULT_DEEP_CAMERA_FPS = 5.0  # frames a second asked of the camera in the deep idle
 
 
 class MotionDetector:

@@ -3,8 +3,9 @@
 `write_mjpeg` turns any video OpenCV reads into an AVI of JPEG frames (fitted into the
 camera mode, 640x480 by default). `MjpegReplay` is a `gestured.capture.camera.Capture`
 that plays such a file the way OpenCV's V4L2 backend plays an MJPG camera with
-`CAP_PROP_CONVERT_RGB` off: `grab()` blocks until the next frame is due (at the camera's
-frame rate, which `set_frame_rate(n)` lowers or restores as a camera would), and
+`CAP_PROP_CONVERT_RGB` off and one buffer: `grab()` blocks until the next frame is due (at
+the camera's frame rate, which `set_frame_rate(n)` lowers or restores as a camera would;
+a late grab waits for the next frame made after it), and
 `retrieve()` gives the frame's JPEG bytes as a 1 x N uint8 row, undecoded. A
 `CameraSource` built on it runs the same capture thread and decode path as a real camera.
 """
@@ -131,33 +132,37 @@ class MjpegReplay:
         return self._open
 
     def grab(self) -> bool:
-        """Wait for the next frame due at the asked rate; False when the recording is over."""
+        """Wait for the next frame due at the asked rate; False when the recording is over.
+        A grab that comes late waits for the next frame the camera makes, as a V4L2 camera
+        with one buffer (how gestured opens them) delivers, not a frame made before it."""
         if not self._open:
             return False
         if self._start is None:
             self._start = self._clock()
-        due = self._next_due()
+        due = self._next_due(self._clock() - self._start if self.realtime else None)
         if due >= self.duration - 1e-9:
             return False
         if self.realtime:
             delay = self._start + due - self._clock()
             if delay > 0:
                 self._sleep(delay)
-            # A consumer that fell behind gets the newest frame, as a camera's queue does.
-            due = max(due, min(self._clock() - self._start, self.duration - 1e-9))
         index = int(due * self.source_fps + 1e-9)
         self._media_time = index / self.source_fps
         self._current = self.packets[index % len(self.packets)]
         self.grabs += 1
         return True
 
-    def _next_due(self) -> float:
-        """Media time of the next frame at the asked rate (on the recording's frame grid)."""
+    def _next_due(self, now: float | None = None) -> float:
+        """Media time of the next frame at the asked rate (on the recording's frame grid), and
+        not before `now` when given."""
         if self._media_time == -math.inf:
             return 0.0
         step = max(1, round(self.source_fps / self.fps))
-        index = round(self._media_time * self.source_fps) + step
-        return index / self.source_fps
+        base = round(self._media_time * self.source_fps)
+        steps = 1
+        if now is not None:
+            steps = max(1, math.ceil((now * self.source_fps - base) / step - 1e-6))
+        return (base + step * steps) / self.source_fps
 
     def retrieve(self) -> tuple[bool, np.ndarray | None]:
         """The last grabbed frame's JPEG bytes (1 x N uint8), undecoded."""

@@ -6,9 +6,10 @@ import logging
 import threading
 import time
 
+import numpy as np
 import pytest
 
-from gestured.capture.camera import CameraSource
+from gestured.capture.camera import CameraSource, _NewestFrame, _rest_before_wanted
 from gestured.capture.frames import SourceError
 from gestured.capture.opening import INTERACTIVE_WAIT, Backoff, give_up_after, open_with_timeout
 from gestured.capture.options import CameraOptions
@@ -142,7 +143,16 @@ def test_real_opencv_on_a_missing_or_non_camera_device_says_not_found() -> None:
 
 
 def test_frames_the_filter_does_not_want_are_grabbed_but_not_decoded() -> None:
-    capture = FakeCapture(frames=10_000, delay=0.002)
+    class RecordingCapture(FakeCapture):
+        def __init__(self) -> None:
+            super().__init__(frames=10_000, delay=0.002)
+            self.decoded_at: list[int] = []  # the grab count at each retrieve()
+
+        def retrieve(self) -> tuple[bool, np.ndarray | None]:
+            self.decoded_at.append(self.reads)
+            return super().retrieve()
+
+    capture = RecordingCapture()
     camera = CameraSource(0, capture_factory=lambda *args: capture)
     # The filter wants frames only from the 30th grab on (counted by the capture, not timed,
     # so a loaded machine that opens the camera late changes nothing).
@@ -151,8 +161,30 @@ def test_frames_the_filter_does_not_want_are_grabbed_but_not_decoded() -> None:
     grabs_before_first_frame = int(frame.image[0, 0, 0])
     camera.close()
     assert grabs_before_first_frame >= 30  # every grab before the filter wanted one ...
-    assert capture.decoded <= 2  # ... was left undecoded
+    assert capture.decoded_at and min(capture.decoded_at) >= 30  # ... was left undecoded
 
+
+def test_rest_lasts_until_half_a_frame_before_the_first_frame_wanted() -> None:
+    interval = 1 / 30
+    want_from_one_second = lambda at: at >= 1.0  # noqa: E731
+    assert _rest_before_wanted(want_from_one_second, 0.8, interval) == pytest.approx(5.5 * interval)
+    assert _rest_before_wanted(want_from_one_second, 0.99, interval) == 0.0  # the next frame is wanted
+    assert _rest_before_wanted(want_from_one_second, 0.8, None) == 0.0  # no frame interval measured yet
+    assert _rest_before_wanted(lambda at: False, 0.0, interval) == pytest.approx(29.5 * interval)
+
+
+def test_a_rest_ends_when_the_loop_comes_back_or_the_source_stops() -> None:
+    for end in ("loop asks", "wake"):
+        newest = _NewestFrame()
+        resting = threading.Thread(target=newest.rest, args=(30.0,))
+        resting.start()
+        time.sleep(0.05)
+        if end == "loop asks":
+            assert newest.take_after(0, timeout=0.01) is None  # done with its frame: what it wants may change
+        else:
+            newest.wake()
+        resting.join(timeout=5.0)
+        assert not resting.is_alive(), end
 
 
 def test_interrupt_cuts_a_hung_open_short() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from gestured.capture.frames import SourceError
 from gestured.capture.motion import MotionGate
-from gestured.capture.replay import read_packets, replay_camera, write_mjpeg
+from gestured.capture.replay import MjpegReplay, read_packets, replay_camera, write_mjpeg
 
 from tests.conftest import SHARED_DIR
 
@@ -84,6 +84,39 @@ def test_requested_frame_rate_reaches_the_replayed_camera(asl_mjpeg: Path) -> No
     assert slow and all(b - a >= 0.09 for a, b in zip(slow, slow[1:]))
     assert [change[1] for change in replay.rate_changes] == [10.0, 30.0]
     assert any(b - a < 0.05 for a, b in zip(times[-6:], times[-5:]))  # 30 a second again
+
+
+def test_capture_thread_rests_through_frames_the_loop_will_not_want(asl_mjpeg: Path) -> None:
+    """Idle checks want one frame in six: the capture thread grabs about two frames for each
+    one wanted (the frame after it, then the wanted one after a rest), not all six."""
+    packets, fps = read_packets(asl_mjpeg)
+    source, replay = replay_camera(packets[:90], fps)  # three real-time seconds
+    source.set_frame_filter(lambda timestamp: round(timestamp * fps) % 6 == 0)
+    indices = [round(frame.timestamp * fps) for frame in source]
+    assert len(indices) >= 8 and all(index % 6 == 0 for index in indices)
+    assert replay.grabs <= 3 * len(indices) + 3, f"{replay.grabs} grabs for {len(indices)} frames wanted"
+
+
+def test_a_late_grab_waits_for_the_next_frame_made_after_it() -> None:
+    """One buffer, as gestured opens V4L2 cameras: a grab never hands over a frame made
+    before it was called, so a capture thread back from a rest gets a fresh frame."""
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    packets = [np.full((1, 4), index, np.uint8) for index in range(30)]
+    replay = MjpegReplay(packets, 30.0, clock=lambda: now[0], sleep=sleep)
+    assert replay.grab() and replay.media_time == 0.0
+    now[0] = 0.11  # a rest of 3.3 frames: frames 1-3 were made and dropped meanwhile
+    assert replay.grab() and replay.media_time == pytest.approx(4 / 30)
+    assert slept == [pytest.approx(4 / 30 - 0.11)]
+    assert replay.grab() and replay.media_time == pytest.approx(5 / 30)  # on time: the next one
+    replay.set_frame_rate(10.0)
+    now[0] = 0.3
+    assert replay.grab() and replay.media_time == pytest.approx(11 / 30)  # the 10 fps grid from frame 5
 
 
 def test_read_packets_refuses_a_video_that_is_not_mjpg(tmp_path: Path) -> None:
