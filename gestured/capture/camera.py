@@ -41,13 +41,13 @@ class _NewestFrame:
     not want either, so neither thread wakes 30 times a second to throw frames away.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, want_at: Callable[[float], bool] = lambda _at: True) -> None:
         self._condition = threading.Condition()
-        self._image: np.ndarray | None = None
+        self._image = np.empty((1, 0), np.uint8)  # what put() hands over; read only after a put
         self._captured_at = 0.0
         self._sequence = 0
         self.grabs = 0  # every grab, wanted or not: the camera is alive while this grows
-        self.want_at: Callable[[float], bool] = lambda _at: True
+        self.want_at = want_at
         self._asks = 0  # calls of take_after: the loop is done with a frame and its state is new
         self.failed = False
         self.woken = False
@@ -76,7 +76,7 @@ class _NewestFrame:
             asks = self._asks
             self._condition.wait_for(lambda: self._asks != asks or self.woken, timeout=seconds)
 
-    def take_after(self, sequence: int, timeout: float) -> tuple[int, np.ndarray | None, float] | None:
+    def take_after(self, sequence: int, timeout: float) -> tuple[int, np.ndarray, float] | None:
         """The newest wanted grab after `sequence`, waiting while grabs come, or up to `timeout`
         after the last one; None when nothing came (camera gone) or the source is stopping."""
         with self._condition:
@@ -197,8 +197,6 @@ class CameraSource(FrameSource):
                 if taken is None:
                     break
                 sequence, data, captured_at = taken
-                if data is None:
-                    continue
                 frame = self._frame(data, captured_at - start, index)
                 if frame is not None:
                     yield frame
@@ -222,8 +220,7 @@ class CameraSource(FrameSource):
     def _start_reader(self, capture: Capture, want_at: Callable[[float], bool]) -> None:
         """Start the capture thread; it owns `capture` and releases it when it stops, and
         asks `want_at(clock reading)` after each grab whether the loop wants that frame."""
-        self._newest = _NewestFrame()
-        self._newest.want_at = want_at
+        self._newest = _NewestFrame(want_at)
         self._reader_stop = threading.Event()
         self._applied_fps = None  # a freshly opened camera runs at its own rate
         newest, reader_stop, clock = self._newest, self._reader_stop, self._clock
@@ -317,5 +314,5 @@ def _rest_before_wanted(want_at: Callable[[float], bool], grabbed_at: float, int
         return 0.0
     for ahead in range(1, MAX_REST_FRAMES + 1):
         if want_at(grabbed_at + ahead * interval):
-            return max(0.0, (ahead - 0.5) * interval) if ahead > 1 else 0.0
+            return (ahead - 0.5) * interval if ahead > 1 else 0.0
     return (MAX_REST_FRAMES - 0.5) * interval

@@ -8,8 +8,8 @@ observation shows it (any label but `none`) at `forming_threshold` or more and i
 yet been shown for its settle time in a row: a new gesture, or a change from one to
 another. A bound gesture's settle time is its longest binding's hold + 0.1 s (`settle` for
 one not bound), so each hold is timed at the full rate, and a thumbs up (hold 0.25 s) is not
-watched at it for as long as a fist (0.7 s); a gesture held on after that (it has fired, and fires again only after a release)
-is watched at the reduced rate, on which a change to another gesture shows; the frames
+watched at it for as long as a fist (0.7 s); a gesture held on after that (it has fired,
+and fires again only after a release) is watched at the reduced rate, on which a change to another gesture shows; the frames
 after a held gesture is let go run at the full rate for `window` seconds, so a gesture
 that follows at once (thumbs up turned into thumbs down) is seen on its first frame.
 
@@ -58,7 +58,7 @@ class LandmarkerRate:
         self.reduced_interval = self._base_interval = 1.0 / reduced_fps
         self.forming_threshold = self._base_threshold = forming_threshold
         self.window = window
-        self.settle = self._base_settle = settle
+        self._base_settle = settle
         self._settles: dict[str, float] = {}  # per bound gesture: its longest hold + the margin
         self._last_run = -math.inf
         self._last_forming = -math.inf
@@ -74,7 +74,6 @@ class LandmarkerRate:
         for binding in bindings:
             self._settles[binding.gesture] = max(self._settles.get(binding.gesture, 0.0),
                                                  binding.hold + SETTLE_MARGIN)
-        self.settle = max([self._base_settle, *self._settles.values()])
         self.forming_threshold = min([self._base_threshold, *(binding.threshold for binding in bindings)])
         movement = any(binding.gesture in DYNAMIC_GESTURES for binding in bindings)
         self.reduced_interval = min(self._base_interval, 1.0 / MOVEMENT_REDUCED_FPS) if movement else self._base_interval
